@@ -1,0 +1,35 @@
+"""fntrans: composable function transformations of NumPy code.
+
+>>> import fntrans as ft, fntrans.numpy as fnp
+>>> print(ft.grad(lambda x: fnp.sin(x) * x)(1.0))
+1.3817732906760363
+"""
+
+from fntrans import tree
+from fntrans.api import (
+    grad,
+    jvp,
+    linearize,
+    make_jaxpr,
+    stop_gradient,
+    value_and_grad,
+    vjp,
+)
+from fntrans.errors import ConcretizationError, UnexpectedTracerError
+
+import fntrans.numpy  # noqa: E402,F401  (installs the tracer's array methods)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ConcretizationError",
+    "UnexpectedTracerError",
+    "grad",
+    "jvp",
+    "linearize",
+    "make_jaxpr",
+    "stop_gradient",
+    "tree",
+    "value_and_grad",
+    "vjp",
+]

@@ -1,0 +1,471 @@
+"""The transforms users call: grad, value_and_grad, vjp, jvp, linearize, make_jaxpr.
+
+Arguments are checked here, before tracing starts, so a mistake is reported
+with the user's values and leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from fntrans import errors
+from fntrans.backend import module_of
+from fntrans.core.aval import aval_of
+from fntrans.core.interpreter import new_interpreter
+from fntrans.core.ir import IR
+from fntrans.core.tracer import Tracer
+from fntrans.interpreters.jvp import JVP, JVPTracer
+from fntrans.interpreters.reverse import Tape
+from fntrans.interpreters.staging import Staging
+from fntrans.primitives.elementwise import stop_gradient_p
+from fntrans.tree import tree_flatten, tree_map, tree_unflatten
+
+# ---- helpers shared by the transforms ----
+
+
+def _concrete(x):
+    return x.concrete if isinstance(x, Tracer) else x
+
+
+def zeros_like_value(x):
+    """Zeros with ``x``'s shape and dtype, on ``x``'s backend."""
+    aval = aval_of(x)
+    return module_of(_concrete(x)).zeros(aval.shape, aval.dtype)
+
+
+def ones_like_value(x):
+    aval = aval_of(x)
+    return module_of(_concrete(x)).ones(aval.shape, aval.dtype)
+
+
+def _as_differentiable(x, transform: str, argname: str, holomorphic: bool = False):
+    """``x`` as an array-like that can carry a derivative, or a TypeError."""
+    if isinstance(x, (bool, int)) or isinstance(x, (np.bool_, np.integer)):
+        raise errors.non_differentiable_input(transform, argname, np.result_type(x))
+    if isinstance(x, (float, complex)):
+        x = np.asarray(x)[()]  # a Python float becomes a NumPy float64
+    dtype = getattr(x, "dtype", None)
+    if dtype is None:
+        raise TypeError(
+            f"{transform}: {argname} is a {type(x).__name__}, not an array or a number; "
+            f"only arrays, scalars and pytrees (dicts, lists, tuples) of them can be "
+            f"differentiated."
+        )
+    if np.dtype(dtype).kind not in "fc":
+        raise errors.non_differentiable_input(transform, argname, dtype)
+    if holomorphic and np.dtype(dtype).kind != "c":
+        raise errors.holomorphic_input(transform, argname, dtype)
+    return x
+
+
+def _check_argnums(transform: str, argnums) -> tuple:
+    nums = argnums if isinstance(argnums, tuple) else (argnums,)
+    if not nums or not all(isinstance(n, int) and not isinstance(n, bool) for n in nums):
+        raise errors.bad_argnums(transform, argnums, 0)
+    return nums
+
+
+class _DiffArgs:
+    """Which arguments of a call are differentiated: by position or by name."""
+
+    def __init__(self, transform, f, argnums, argnames):
+        self.transform = transform
+        self.by_name = argnames is not None
+        if self.by_name:
+            if argnums != 0:
+                raise errors.bad_argnames(
+                    transform, "give either argnums or argnames, not both."
+                )
+            self.single = isinstance(argnames, str)
+            self.keys = (argnames,) if self.single else tuple(argnames)
+            self.signature = inspect.signature(f)
+            unknown = [k for k in self.keys if k not in self.signature.parameters]
+            if unknown:
+                known = ", ".join(self.signature.parameters)
+                raise errors.bad_argnames(
+                    transform,
+                    f"argnames {unknown[0]!r} is not a parameter of the function; "
+                    f"its parameters are: {known}.",
+                )
+        else:
+            self.single = isinstance(argnums, int)
+            self.keys = _check_argnums(transform, argnums)
+
+    def split(self, args, kwargs):
+        """The differentiated values, and a function that calls with new ones."""
+        if self.by_name:
+            bound = self.signature.bind(*args, **kwargs)
+            values = [bound.arguments[k] for k in self.keys]
+
+            def call(f, new_values):
+                arguments = dict(bound.arguments)
+                arguments.update(zip(self.keys, new_values))
+                rebound = inspect.BoundArguments(self.signature, arguments)
+                return f(*rebound.args, **rebound.kwargs)
+
+            return values, [f"argument {k!r}" for k in self.keys], call
+        n = len(args)
+        for k in self.keys:
+            if not -n <= k < n:
+                raise errors.bad_argnums(self.transform, k, n)
+        positions = [k % n for k in self.keys]
+
+        def call(f, new_values):
+            new_args = list(args)
+            for pos, v in zip(positions, new_values):
+                new_args[pos] = v
+            return f(*new_args, **kwargs)
+
+        return [args[p] for p in positions], [f"argument {p}" for p in positions], call
+
+
+def _split_aux(out, has_aux: bool, transform: str):
+    if not has_aux:
+        return out, None
+    if not (isinstance(out, (tuple, list)) and len(out) == 2):
+        raise TypeError(
+            f"{transform} with has_aux=True requires f to return a pair (output, aux), "
+            f"but it returned {type(out).__name__}."
+        )
+    return out[0], out[1]
+
+
+def _lower(interp, x):
+    """``x`` with ``interp``'s tracers replaced by their primal values."""
+    if isinstance(x, Tracer) and x._interp is interp:
+        return x.primal
+    return x
+
+
+def _lower_tree(interp, tree):
+    return tree_map(lambda x: _lower(interp, x), tree)
+
+
+# ---- reverse mode ----
+
+
+def value_and_grad(
+    f: Callable,
+    argnums: int | Sequence[int] = 0,
+    has_aux: bool = False,
+    holomorphic: bool = False,
+    *,
+    argnames: str | Sequence[str] | None = None,
+) -> Callable:
+    """A function returning ``(f(*args), grad(f)(*args))`` from one forward and one
+    backward pass.
+
+    Args:
+        f: a function returning one real value (one element: shape ``()`` or ``(1, 1)``).
+        argnums: the position(s) to differentiate; a tuple gives a tuple of gradients.
+        has_aux: ``f`` returns ``(value, aux)``; then the result is ``((value, aux), grad)``.
+        holomorphic: ``f`` is complex-differentiable; gives the complex derivative.
+        argnames: parameter name(s) to differentiate, instead of ``argnums``.
+
+    Returns:
+        A function with ``f``'s signature returning ``(value, gradient)``.
+
+    >>> import fntrans as ft, fntrans.numpy as fnp
+    >>> ft.value_and_grad(lambda x: fnp.sum(x ** 2))(fnp.array([1.0, 2.0]))
+    (np.float64(5.0), array([2., 4.]))
+    """
+    return _value_and_grad(f, argnums, has_aux, holomorphic, argnames, "value_and_grad")
+
+
+def grad(
+    f: Callable,
+    argnums: int | Sequence[int] = 0,
+    has_aux: bool = False,
+    holomorphic: bool = False,
+    *,
+    argnames: str | Sequence[str] | None = None,
+) -> Callable:
+    """The gradient of ``f``, a function returning one real value.
+
+    Args:
+        f: the function to differentiate; Python control flow on values is fine.
+        argnums: the position(s) to differentiate; a tuple gives a tuple of
+            gradients, from one pass.
+        has_aux: ``f`` returns ``(value, aux)``; then the result is ``(grad, aux)``.
+        holomorphic: ``f`` is complex-differentiable; gives the complex derivative.
+        argnames: parameter name(s) to differentiate, instead of ``argnums``.
+
+    Returns:
+        A function with ``f``'s signature returning gradients shaped like the
+        differentiated arguments.
+
+    >>> import fntrans as ft, fntrans.numpy as fnp
+    >>> print(ft.grad(lambda x: fnp.sin(x) * x)(1.0))
+    1.3817732906760363
+    """
+    value_and_grad_f = _value_and_grad(f, argnums, has_aux, holomorphic, argnames, "grad")
+
+    @functools.wraps(f)
+    def grad_f(*args, **kwargs):
+        (value, aux), g = value_and_grad_f.with_aux(*args, **kwargs)
+        return (g, aux) if has_aux else g
+
+    return grad_f
+
+
+def _value_and_grad(f, argnums, has_aux, holomorphic, argnames, transform):
+    selector = _DiffArgs(transform, f, argnums, argnames)
+
+    def run(*args, **kwargs):
+        values, names, call = selector.split(args, kwargs)
+        flat, treedefs = [], []
+        for value, name in zip(values, names):
+            leaves, treedef = tree_flatten(value)
+            flat.append([_as_differentiable(x, transform, name, holomorphic) for x in leaves])
+            treedefs.append(treedef)
+        with new_interpreter(Tape(transform)) as tape:
+            inputs = [[tape.new_input(x) for x in leaves] for leaves in flat]
+            out = call(f, [tree_unflatten(t, xs) for t, xs in zip(treedefs, inputs)])
+            out, aux = _split_aux(out, has_aux, transform)
+            _check_scalar_output(out, transform, holomorphic)
+        value = _lower(tape, out)
+        aux = _lower_tree(tape, aux)
+        cts = {}
+        if tape.is_own(out):
+            cts = tape.backward([out], [ones_like_value(value)], keep=False)
+        grads = [
+            tree_unflatten(treedef, [_input_ct(cts, t) for t in tracers])
+            for treedef, tracers in zip(treedefs, inputs)
+        ]
+        return (value, aux), grads[0] if selector.single else tuple(grads)
+
+    @functools.wraps(f)
+    def value_and_grad_f(*args, **kwargs):
+        (value, aux), g = run(*args, **kwargs)
+        return ((value, aux), g) if has_aux else (value, g)
+
+    value_and_grad_f.with_aux = run
+    return value_and_grad_f
+
+
+def _input_ct(cts, tracer):
+    ct = cts.get(id(tracer))
+    return zeros_like_value(tracer.primal) if ct is None else ct
+
+
+def _check_scalar_output(out, transform, holomorphic):
+    if isinstance(out, (float, int, complex, bool)):
+        out = np.asarray(out)
+    shape = getattr(out, "shape", None)
+    if shape is None:
+        raise errors.non_array_output(transform, out)
+    if int(np.prod(shape)) != 1:
+        raise errors.non_scalar_output(transform, shape)
+    if out.dtype.kind == "c" and not holomorphic:
+        raise errors.complex_output(transform, out.dtype)
+    if out.dtype.kind not in "fc":
+        raise TypeError(
+            f"{transform} requires f to return a real value, but it returned dtype "
+            f"{out.dtype}, which carries no derivative."
+        )
+
+
+def vjp(f: Callable, *primals: Any, has_aux: bool = False):
+    """The output of ``f(*primals)`` and a function pulling cotangents back through it.
+
+    Args:
+        f: the function; its output may be any pytree of arrays.
+        *primals: the point (pytrees of float or complex arrays).
+        has_aux: ``f`` returns ``(output, aux)``; then ``aux`` is returned third.
+
+    Returns:
+        ``(out, vjp_fn)`` (and ``aux``): ``vjp_fn(ct)`` takes a cotangent shaped like
+        ``out`` and returns a tuple with one cotangent per primal. It can be called
+        many times.
+
+    >>> import fntrans as ft, fntrans.numpy as fnp
+    >>> out, vjp_fn = ft.vjp(fnp.sin, 0.0)
+    >>> vjp_fn(2.0)
+    (np.float64(2.0),)
+    """
+    flat, in_tree = tree_flatten(primals)
+    flat = [_as_differentiable(x, "vjp", f"primal {i}") for i, x in enumerate(flat)]
+    with new_interpreter(Tape("vjp")) as tape:
+        inputs = [tape.new_input(x) for x in flat]
+        out = f(*tree_unflatten(in_tree, inputs))
+        out, aux = _split_aux(out, has_aux, "vjp")
+    out_flat, out_tree = tree_flatten(out)
+    out_values = [_lower(tape, o) for o in out_flat]
+
+    def vjp_fn(ct):
+        ct_flat, ct_tree = tree_flatten(ct)
+        if ct_tree != out_tree:
+            raise errors.structure_mismatch("vjp_fn: the cotangent", out_tree, ct_tree)
+        ct_flat = [_fit_to(c, o, "vjp_fn: the cotangent") for c, o in zip(ct_flat, out_values)]
+        cts = tape.backward(out_flat, ct_flat, keep=True)
+        return tree_unflatten(in_tree, [_input_ct(cts, t) for t in inputs])
+
+    result = tree_unflatten(out_tree, out_values)
+    if has_aux:
+        return result, vjp_fn, _lower_tree(tape, aux)
+    return result, vjp_fn
+
+
+def _fit_to(value, like, what):
+    """A cotangent or tangent ``value`` checked against the shape of ``like``."""
+    if not isinstance(value, Tracer):
+        value = module_of(_concrete(like)).asarray(value)
+    expected = aval_of(like)
+    if tuple(value.shape) != expected.shape:
+        raise errors.shape_mismatch(what, expected.shape, value.shape)
+    if value.dtype != expected.dtype and not isinstance(value, Tracer):
+        value = value.astype(expected.dtype)
+    return value
+
+
+# ---- forward mode ----
+
+
+def jvp(f: Callable, primals: Sequence, tangents: Sequence, has_aux: bool = False):
+    """Forward mode: ``f(*primals)`` and its directional derivative along ``tangents``.
+
+    Args:
+        f: the function.
+        primals: a tuple of arguments (pytrees of float or complex arrays).
+        tangents: a tuple of the same structure, shapes and dtypes.
+        has_aux: ``f`` returns ``(output, aux)``; then ``aux`` is returned third.
+
+    Returns:
+        ``(out, tangent_out)``.
+
+    >>> import fntrans as ft, fntrans.numpy as fnp
+    >>> ft.jvp(fnp.sin, (0.0,), (3.0,))
+    (np.float64(0.0), np.float64(3.0))
+    """
+    primal_flat, tangent_flat, in_tree = _check_primals_tangents("jvp", primals, tangents)
+    with new_interpreter(JVP()) as interp:
+        inputs = [JVPTracer(interp, p, t) for p, t in zip(primal_flat, tangent_flat)]
+        out = f(*tree_unflatten(in_tree, inputs))
+        out, aux = _split_aux(out, has_aux, "jvp")
+    out_flat, out_tree = tree_flatten(out)
+    out_primals, out_tangents = [], []
+    for o in out_flat:
+        if isinstance(o, JVPTracer) and o._interp is interp:
+            out_primals.append(o.primal)
+            out_tangents.append(o.tangent)
+        else:
+            out_primals.append(o)
+            out_tangents.append(zeros_like_value(o))
+    result = tree_unflatten(out_tree, out_primals), tree_unflatten(out_tree, out_tangents)
+    if has_aux:
+        return result + (_lower_tree(interp, aux),)
+    return result
+
+
+def _check_primals_tangents(transform, primals, tangents):
+    if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
+        raise TypeError(
+            f"{transform} takes primals and tangents as tuples, e.g. "
+            f"{transform}(f, (x,), (v,)); got {type(primals).__name__} and "
+            f"{type(tangents).__name__}."
+        )
+    primal_flat, in_tree = tree_flatten(tuple(primals))
+    tangent_flat, tangent_tree = tree_flatten(tuple(tangents))
+    if in_tree != tangent_tree:
+        raise errors.structure_mismatch(f"{transform}: the tangents", in_tree, tangent_tree)
+    primal_flat = [
+        _as_differentiable(x, transform, f"primal {i}") for i, x in enumerate(primal_flat)
+    ]
+    tangent_flat = [
+        _fit_to(t, p, f"{transform}: tangent {i}")
+        for i, (t, p) in enumerate(zip(tangent_flat, primal_flat))
+    ]
+    return primal_flat, tangent_flat, in_tree
+
+
+def linearize(f: Callable, *primals: Any):
+    """``f(*primals)`` and its linear map at that point, kept as an IR program.
+
+    Args:
+        f: the function.
+        *primals: the point.
+
+    Returns:
+        ``(out, jvp_fn)``: ``jvp_fn(*tangents)`` evaluates the recorded linear map
+        (no call to ``f``) and can be called many times; ``jvp_fn.ir`` is the program.
+
+    >>> import fntrans as ft, fntrans.numpy as fnp
+    >>> out, f_jvp = ft.linearize(fnp.sin, 0.0)
+    >>> f_jvp(2.0)
+    np.float64(2.0)
+    """
+    primal_flat, in_tree = tree_flatten(primals)
+    primal_flat = [_as_differentiable(x, "linearize", f"primal {i}") for i, x in enumerate(primal_flat)]
+    with new_interpreter(Staging("linearize")) as staging:
+        tangent_in = [staging.new_input(aval_of(p)) for p in primal_flat]
+        with new_interpreter(JVP("linearize")) as interp:
+            inputs = [JVPTracer(interp, p, t) for p, t in zip(primal_flat, tangent_in)]
+            out = f(*tree_unflatten(in_tree, inputs))
+        out_flat, out_tree = tree_flatten(out)
+        out_primals, out_tangents = [], []
+        for o in out_flat:
+            own = isinstance(o, JVPTracer) and o._interp is interp
+            out_primals.append(o.primal if own else o)
+            out_tangents.append(o.tangent if own else zeros_like_value(o))
+        ir = staging.build(tangent_in, out_tangents)
+
+    def jvp_fn(*tangents):
+        tangent_flat, tangent_tree = tree_flatten(tangents)
+        if tangent_tree != in_tree:
+            raise errors.structure_mismatch("linearize: the tangents", in_tree, tangent_tree)
+        tangent_flat = [
+            _fit_to(t, p, f"linearize: tangent {i}")
+            for i, (t, p) in enumerate(zip(tangent_flat, primal_flat))
+        ]
+        return tree_unflatten(out_tree, ir(*tangent_flat))
+
+    jvp_fn.ir = ir
+    return tree_unflatten(out_tree, out_primals), jvp_fn
+
+
+# ---- staging and utilities ----
+
+
+def make_jaxpr(f: Callable) -> Callable:
+    """A function that traces ``f`` on the shapes and dtypes of its arguments and
+    returns the IR program.
+
+    >>> import fntrans as ft, fntrans.numpy as fnp
+    >>> print(ft.make_jaxpr(lambda x: fnp.sum(fnp.sin(x)))(fnp.ones(3)))
+    { lambda ; a:f64[3]. let
+        b:f64[3] = sin a
+        c:f64[] = reduce_sum[axes=(0,)] b
+      in (c,) }
+    """
+
+    @functools.wraps(f)
+    def make(*args, **kwargs) -> IR:
+        flat, in_tree = tree_flatten(args)
+        with new_interpreter(Staging("make_jaxpr")) as staging:
+            inputs = [staging.new_input(aval_of(x)) for x in flat]
+            out = f(*tree_unflatten(in_tree, inputs), **kwargs)
+            return staging.build(inputs, tree_flatten(out)[0])
+
+    return make
+
+
+def stop_gradient(x: Any) -> Any:
+    """``x``, treated as a constant by every transform (a pytree is fine).
+
+    >>> import fntrans as ft
+    >>> print(ft.grad(lambda x: x * ft.stop_gradient(x))(3.0))
+    3.0
+    """
+
+    def stop(leaf):
+        if getattr(leaf, "dtype", np.dtype(object)).kind in "fc":
+            return stop_gradient_p.bind(leaf)
+        return leaf
+
+    return tree_map(stop, x)
+
+

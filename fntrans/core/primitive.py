@@ -1,0 +1,101 @@
+"""``Primitive``: one operation with all of its rules, and ``bind``.
+
+A primitive's slots, always in this order:
+
+- ``impl(xp, *args, **params)``: computes it with the array module ``xp``;
+- ``shape(*avals, **params)``: its abstract value(s), for staging;
+- ``jvp(primals, tangents, **params) -> (ans, ans_dot)``: forward mode, where a
+  tangent of ``None`` is a symbolic zero;
+- ``transpose(ct, *args, **params)``: for primitives linear in the arguments
+  passed as ``Undefined``; returns one cotangent (or ``None``) per argument;
+- ``vjp(ct, ans, *args, needs, **params)``: reverse mode's fast path, told in
+  ``needs`` which arguments want a cotangent; returns one per argument;
+- ``batch``: the batching rule (for ``vmap``).
+
+Rules bind primitives, never ``xp``, so they can be traced and differentiated
+again.
+"""
+
+from __future__ import annotations
+
+from fntrans import errors
+from fntrans.backend import array_module
+from fntrans.core.aval import ShapedArray, aval_of
+from fntrans.core.interpreter import check_alive
+from fntrans.core.tracer import Tracer
+
+
+class Undefined:
+    """A linear argument of a transpose rule: only its abstract value is known."""
+
+    __slots__ = ("aval",)
+
+    def __init__(self, aval: ShapedArray):
+        self.aval = aval
+
+    def __repr__(self):
+        return f"Undefined({self.aval.str_short()})"
+
+
+class Primitive:
+    """An operation that every interpreter knows how to process."""
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        impl,
+        shape,
+        jvp=None,
+        transpose=None,
+        vjp=None,
+        batch=None,
+        multiple_results: bool = False,
+    ):
+        self.name = name
+        self.impl = impl
+        self.shape = shape
+        self.jvp = jvp
+        self.transpose = transpose
+        if vjp is None:
+            vjp = _vjp_from_transpose(self) if transpose else _vjp_from_jvp(self)
+        self.vjp = vjp
+        self.batch = batch
+        self.multiple_results = multiple_results
+
+    def bind(self, *args, **params):
+        """Applies the primitive: evaluated directly on concrete arrays, or handed
+        to the interpreter of the highest-level tracer among ``args``."""
+        top = None
+        for a in args:
+            if isinstance(a, Tracer) and (top is None or a._interp.level > top.level):
+                top = a._interp
+        if top is None:
+            return self.impl(array_module(args), *args, **params)
+        check_alive(top)
+        return top.process_primitive(self, args, params)
+
+    def __repr__(self):
+        return self.name
+
+
+def _vjp_from_transpose(prim: Primitive):
+    # A linear primitive's VJP is its transpose, with the wanted inputs undefined.
+    def vjp(ct, ans, *args, needs, **params):
+        linear_args = [
+            Undefined(aval_of(a)) if need else a for a, need in zip(args, needs)
+        ]
+        return prim.transpose(ct, *linear_args, **params)
+
+    return vjp
+
+
+def _vjp_from_jvp(prim: Primitive):
+    # Without a VJP or transpose rule, reverse mode linearizes the JVP rule and
+    # transposes the result: general, but slower than a rule of its own.
+    def vjp(ct, ans, *args, needs, **params):
+        from fntrans.interpreters.transpose import vjp_from_jvp
+
+        return vjp_from_jvp(prim)(ct, ans, *args, needs=needs, **params)
+
+    return vjp

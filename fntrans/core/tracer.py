@@ -1,0 +1,95 @@
+"""``Tracer``: the array-like stand-in a transform passes through user code.
+
+Operators and array methods are attached by ``fntrans.numpy`` (they are
+compositions of primitives); this module holds what every tracer shares:
+abstract value, Python protocols, and the errors for what cannot be traced.
+"""
+
+from __future__ import annotations
+
+from fntrans import errors
+from fntrans.core.aval import is_inexact
+
+
+class Tracer:
+    """Base class of every interpreter's tracers.
+
+    Subclasses give ``aval`` and ``concrete`` (the plain value, or ``None`` when
+    tracing abstractly).
+    """
+
+    __slots__ = ("_interp",)
+    # Let NumPy's binary operators defer to ours (``ndarray * tracer``).
+    __array_priority__ = 1000
+
+    @property
+    def aval(self):
+        raise NotImplementedError
+
+    @property
+    def concrete(self):
+        """The plain array this tracer stands for, or None if it is abstract."""
+        raise NotImplementedError
+
+    @property
+    def shape(self) -> tuple:
+        return self.aval.shape
+
+    @property
+    def dtype(self):
+        return self.aval.dtype
+
+    @property
+    def ndim(self) -> int:
+        return len(self.aval.shape)
+
+    @property
+    def size(self) -> int:
+        return self.aval.size
+
+    def __len__(self):
+        shape = self.aval.shape
+        if not shape:
+            raise TypeError("len() of unsized object (a 0-d traced array)")
+        return shape[0]
+
+    def __iter__(self):
+        return (self[i] for i in range(len(self)))
+
+    def _concrete_or_raise(self, operation: str):
+        value = self.concrete
+        if value is None:
+            raise errors.concretization(operation, self.aval)
+        return value
+
+    def __bool__(self):
+        # Branching on a concrete value is allowed: it has no derivative to lose.
+        return bool(self._concrete_or_raise("bool()"))
+
+    def _scalar_conversion(self, conversion, name):
+        if is_inexact(self.aval.dtype):
+            self._concrete_or_raise(f"{name}()")
+            raise errors.float_of_tracer(name)
+        return conversion(self._concrete_or_raise(f"{name}()"))
+
+    def __float__(self):
+        return self._scalar_conversion(float, "float")
+
+    def __int__(self):
+        return self._scalar_conversion(int, "int")
+
+    def __complex__(self):
+        return self._scalar_conversion(complex, "complex")
+
+    def __index__(self):
+        if is_inexact(self.aval.dtype):
+            raise TypeError("only integer arrays can be used as an index")
+        return int(self._concrete_or_raise("__index__"))
+
+    def __array__(self, dtype=None, copy=None):
+        raise errors.tracer_to_numpy("__array__ (conversion to a NumPy array)")
+
+    def __repr__(self):
+        value = self.concrete
+        body = self.aval.str_short() if value is None else repr(value)
+        return f"Traced<{self._interp.name}>({body})"

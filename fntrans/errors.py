@@ -1,0 +1,128 @@
+"""Every error users see is built here: what happened, then what to do."""
+
+from __future__ import annotations
+
+
+class ConcretizationError(TypeError):
+    """A concrete Python value was needed from an abstract (traced) value."""
+
+
+class UnexpectedTracerError(RuntimeError):
+    """A tracer was used after the transform that made it had returned."""
+
+
+def non_scalar_output(transform: str, shape) -> TypeError:
+    return TypeError(
+        f"{transform} requires f to return one real value, but it returned an array "
+        f"of shape {tuple(shape)}. For a non-scalar output use jacrev(f), vjp(f, x) "
+        f"or elementwise_grad(f)."
+    )
+
+
+def non_array_output(transform: str, value) -> TypeError:
+    return TypeError(
+        f"{transform} requires f to return an array or a scalar, but it returned "
+        f"{type(value).__name__}. With has_aux=True, f returns a pair (output, aux)."
+    )
+
+
+def complex_output(transform: str, dtype) -> TypeError:
+    return TypeError(
+        f"{transform} requires f to return a real value, but it returned dtype {dtype}. "
+        f"For the complex derivative of a holomorphic function pass holomorphic=True; "
+        f"otherwise take the real part, e.g. fnp.real(f(z)) or abs(f(z)) ** 2."
+    )
+
+
+def holomorphic_input(transform: str, argname: str, dtype) -> TypeError:
+    return TypeError(
+        f"{transform} with holomorphic=True requires complex inputs, but {argname} "
+        f"has dtype {dtype}. Convert it with .astype(complex)."
+    )
+
+
+def non_differentiable_input(transform: str, argname: str, dtype) -> TypeError:
+    return TypeError(
+        f"{transform} requires real or complex inputs to differentiate, but {argname} "
+        f"has dtype {dtype}, which carries no derivative. Convert it with "
+        f".astype(float) (or write 1.0 instead of 1), or leave it out of argnums."
+    )
+
+
+def bad_argnums(transform: str, argnums, nargs: int) -> Exception:
+    if not isinstance(argnums, int):
+        return TypeError(
+            f"{transform}: argnums must be an int or a tuple of ints, but got {argnums!r}."
+        )
+    return ValueError(
+        f"{transform}: argnums={argnums} is out of range for a call with {nargs} "
+        f"positional argument(s); valid values are {-nargs} to {nargs - 1}."
+    )
+
+
+def bad_argnames(transform: str, message: str) -> TypeError:
+    return TypeError(f"{transform}: {message}")
+
+
+def missing_rule(prim_name: str, rule: str) -> NotImplementedError:
+    return NotImplementedError(
+        f"fntrans has no {rule} rule for '{prim_name}'. Wrap the computation in a "
+        f"function decorated with fntrans.custom_vjp (or custom_jvp) to give its "
+        f"derivative yourself."
+    )
+
+
+def no_numpy_rule(func_name: str) -> NotImplementedError:
+    return NotImplementedError(
+        f"fntrans has no derivative rule for numpy.{func_name}. Write it with "
+        f"fntrans.numpy functions that have rules, or give its derivative with "
+        f"fntrans.custom_vjp."
+    )
+
+
+def leaked_tracer(transform: str) -> UnexpectedTracerError:
+    return UnexpectedTracerError(
+        f"A value traced by {transform} was used after {transform} returned (a leaked "
+        f"tracer), for example through a global variable or a list kept outside the "
+        f"function. Return the value from the function instead."
+    )
+
+
+def shape_mismatch(what: str, expected, given) -> ValueError:
+    return ValueError(f"{what}: expected shape {tuple(expected)}, but got shape {tuple(given)}.")
+
+
+def dtype_mismatch(what: str, expected, given) -> TypeError:
+    return TypeError(f"{what}: expected dtype {expected}, but got dtype {given}.")
+
+
+def structure_mismatch(what: str, expected, given) -> TypeError:
+    return TypeError(f"{what}: expected the structure {expected}, but got {given}.")
+
+
+def concretization(operation: str, aval) -> ConcretizationError:
+    return ConcretizationError(
+        f"{operation} needs a concrete value, but got an abstract traced value "
+        f"{aval.str_short()}. Python control flow and conversions cannot depend on "
+        f"traced values here: mark the argument static (static_argnums) or use "
+        f"fnp.where for value-dependent choices."
+    )
+
+
+def tracer_to_numpy(what: str) -> TypeError:
+    return TypeError(
+        f"A traced value reached NumPy through {what}, where fntrans cannot follow it. "
+        f"This happens when assigning into an array made with plain numpy "
+        f"(create it with fnp.zeros inside the function, or use "
+        f"fnp.at(x)[i].set(v)), when calling np.sum or np.array on a Python list of "
+        f"traced values (use fnp.sum or fnp.stack), or when calling a method of a "
+        f"plain ndarray such as W.dot(t) (use fnp.dot(W, t) or W @ t)."
+    )
+
+
+def float_of_tracer(conversion: str) -> TypeError:
+    return TypeError(
+        f"{conversion}() was called on a value that carries a derivative, which would "
+        f"drop it. Keep it an array (e.g. x.sum() or x[0]), or use "
+        f"ft.stop_gradient(x) if the derivative is not wanted."
+    )

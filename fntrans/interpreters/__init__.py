@@ -1,0 +1,1 @@
+"""Transforms as interpreters: one module each."""

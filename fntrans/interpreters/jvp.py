@@ -1,0 +1,58 @@
+"""Forward mode: each tracer carries a primal and a tangent (``None`` = zero)."""
+
+from __future__ import annotations
+
+from fntrans import errors
+from fntrans.core.aval import aval_of
+from fntrans.core.interpreter import Interpreter
+from fntrans.core.tracer import Tracer
+
+
+class JVPTracer(Tracer):
+    __slots__ = ("primal", "tangent")
+
+    def __init__(self, interp, primal, tangent):
+        self._interp = interp
+        self.primal = primal
+        self.tangent = tangent
+
+    @property
+    def aval(self):
+        return aval_of(self.primal)
+
+    @property
+    def concrete(self):
+        p = self.primal
+        return p.concrete if isinstance(p, Tracer) else p
+
+
+class JVP(Interpreter):
+    """The forward-mode interpreter."""
+
+    __slots__ = ()
+
+    def __init__(self, name: str = "jvp"):
+        super().__init__(name)
+
+    def process_primitive(self, prim, args, params):
+        primals, tangents = [], []
+        for a in args:
+            if type(a) is JVPTracer and a._interp is self:
+                primals.append(a.primal)
+                tangents.append(a.tangent)
+            else:
+                primals.append(a)
+                tangents.append(None)
+        if all(t is None for t in tangents):
+            return prim.bind(*primals, **params)
+        if prim.jvp is None:
+            raise errors.missing_rule(prim.name, "forward-mode (JVP)")
+        ans, ans_dot = prim.jvp(primals, tangents, **params)
+        if prim.multiple_results:
+            return tuple(self._wrap(a, t) for a, t in zip(ans, ans_dot))
+        return self._wrap(ans, ans_dot)
+
+    def _wrap(self, ans, ans_dot):
+        if ans_dot is None or ans.dtype.kind not in "fc":
+            return ans  # no derivative: a plain (or outer-level) value
+        return JVPTracer(self, ans, ans_dot)

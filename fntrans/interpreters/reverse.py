@@ -1,0 +1,140 @@
+"""Reverse mode: record as you go onto a tape, then walk it backwards.
+
+Each primitive applied to a ``ReverseTracer`` runs on the primal values (under
+the enclosing interpreters) and appends one equation to the tape, whose
+inputs and outputs are the tracers themselves: the tape is an IR program whose
+variables still hold their values (the residuals). The backward pass calls each
+primitive's VJP rule; rules bind primitives, so enclosing transforms see the
+backward pass too — that is what makes ``grad(grad(f))`` work.
+"""
+
+from __future__ import annotations
+
+from fntrans.core.aval import aval_of
+from fntrans.core.interpreter import Interpreter
+from fntrans.core.ir import IR, Eqn, Literal, Var
+from fntrans.core.tracer import Tracer
+from fntrans.primitives.elementwise import add, convert_element_type, real
+
+
+class ReverseTracer(Tracer):
+    __slots__ = ("primal",)
+
+    def __init__(self, interp, primal):
+        self._interp = interp
+        self.primal = primal
+
+    @property
+    def aval(self):
+        return aval_of(self.primal)
+
+    @property
+    def concrete(self):
+        p = self.primal
+        return p.concrete if isinstance(p, Tracer) else p
+
+
+def _carries_derivative(value) -> bool:
+    return value.dtype.kind in "fc"
+
+
+class Tape(Interpreter):
+    """The reverse-mode interpreter: its state is the list of recorded equations."""
+
+    __slots__ = ("eqns",)
+
+    def __init__(self, name: str = "grad"):
+        super().__init__(name)
+        self.eqns = []
+
+    def new_input(self, value) -> ReverseTracer:
+        return ReverseTracer(self, value)
+
+    def process_primitive(self, prim, args, params):
+        primals = [a.primal if type(a) is ReverseTracer and a._interp is self else a for a in args]
+        ans = prim.bind(*primals, **params)
+        if prim.multiple_results:
+            outs = tuple(ReverseTracer(self, a) if _carries_derivative(a) else a for a in ans)
+            self.eqns.append(Eqn(prim, args, outs, params))
+            return outs
+        if not _carries_derivative(ans):
+            return ans  # integer and boolean results carry no derivative
+        out = ReverseTracer(self, ans)
+        self.eqns.append(Eqn(prim, args, (out,), params))
+        return out
+
+    def is_own(self, x) -> bool:
+        return type(x) is ReverseTracer and x._interp is self
+
+    def backward(self, outputs, cts, *, keep: bool) -> dict:
+        """Propagates cotangents ``cts`` of ``outputs`` back through the tape.
+
+        Returns a dict from ``id(tracer)`` to the accumulated cotangent, which
+        holds the inputs' cotangents at the end. With ``keep=False`` each
+        equation is dropped once processed, freeing residuals after their last
+        use; with ``keep=True`` the tape can be walked again.
+        """
+        acc = {}
+        for out, ct in zip(outputs, cts):
+            if self.is_own(out) and ct is not None:
+                _accumulate(acc, out, ct)
+        eqns = self.eqns
+        for i in range(len(eqns) - 1, -1, -1):
+            eqn = eqns[i]
+            if not keep:
+                eqns[i] = None
+            if eqn.prim.multiple_results:
+                ct = tuple(acc.pop(id(o), None) for o in eqn.outvars)
+                if all(c is None for c in ct):
+                    continue
+                ans = tuple(o.primal if self.is_own(o) else o for o in eqn.outvars)
+            else:
+                out = eqn.outvars[0]
+                ct = acc.pop(id(out), None)
+                if ct is None:
+                    continue
+                ans = out.primal
+            args = eqn.invars
+            needs = [type(a) is ReverseTracer and a._interp is self for a in args]
+            primals = [a.primal if need else a for a, need in zip(args, needs)]
+            cts_in = eqn.prim.vjp(ct, ans, *primals, needs=needs, **eqn.params)
+            for a, need, ct_a in zip(args, needs, cts_in):
+                if need and ct_a is not None:
+                    _accumulate(acc, a, ct_a)
+        return acc
+
+    def as_ir(self, inputs, outputs) -> IR:
+        """The tape as a printable IR program from ``inputs`` to ``outputs``."""
+        names = {}
+
+        def var(x):
+            if self.is_own(x):
+                if id(x) not in names:
+                    names[id(x)] = Var(x.aval)
+                return names[id(x)]
+            return Literal(x)
+
+        invars = [var(x) for x in inputs]
+        eqns = [
+            Eqn(e.prim, [var(a) for a in e.invars], [var(o) for o in e.outvars], e.params)
+            for e in self.eqns
+            if e is not None
+        ]
+        return IR(invars, [], [], eqns, [var(x) for x in outputs])
+
+
+def _accumulate(acc: dict, tracer: ReverseTracer, ct) -> None:
+    ct = fit_cotangent(ct, tracer.primal)
+    key = id(tracer)
+    prev = acc.get(key)
+    acc[key] = ct if prev is None else add(prev, ct)
+
+
+def fit_cotangent(ct, primal):
+    """``ct`` in ``primal``'s dtype (the real part, for a real primal)."""
+    target = primal.dtype
+    if ct.dtype != target:
+        if ct.dtype.kind == "c" and target.kind != "c":
+            ct = real(ct)
+        ct = convert_element_type(ct, dtype=target)
+    return ct

@@ -1,0 +1,125 @@
+"""Operators and ndarray methods of tracers, as compositions of fntrans.numpy.
+
+Also the NumPy protocols (``__array_ufunc__``, ``__array_function__``), so that
+plain ``numpy`` functions handed a tracer call back into fntrans.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from fntrans import errors
+from fntrans.core.tracer import Tracer
+from fntrans.primitives.elementwise import convert_element_type
+from fntrans.primitives.indexing import getitem
+
+
+def _swap(f):
+    return lambda self, other: f(other, self)
+
+
+def _astype(self, dtype, copy=True):
+    return convert_element_type(self, dtype=dtype)
+
+
+def _reshape(self, *shape, order="C"):
+    import fntrans.numpy as fnp
+
+    if len(shape) == 1 and not isinstance(shape[0], (int, np.integer)):
+        shape = shape[0]
+    return fnp.reshape(self, shape, order=order)
+
+
+def _transpose(self, *axes):
+    import fntrans.numpy as fnp
+
+    if len(axes) == 1 and not isinstance(axes[0], (int, np.integer)):
+        axes = axes[0]
+    return fnp.transpose(self, axes or None)
+
+
+def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
+    import fntrans.numpy as fnp
+
+    if "out" in kwargs:
+        raise errors.tracer_to_numpy(f"the out= argument of numpy.{ufunc.__name__}")
+    func = getattr(fnp, ufunc.__name__, None)
+    if method != "__call__" or func is None:
+        raise errors.no_numpy_rule(
+            ufunc.__name__ if method == "__call__" else f"{ufunc.__name__}.{method}"
+        )
+    return func(*inputs, **kwargs)
+
+
+def _array_function(self, func, types, args, kwargs):
+    import fntrans.numpy as fnp
+
+    module = func.__module__.removeprefix("numpy").strip(".")
+    namespace = fnp
+    for part in filter(None, module.split(".")):
+        namespace = getattr(namespace, part, None)
+    impl = getattr(namespace, func.__name__, None) if namespace is not None else None
+    if impl is None or impl is func:
+        name = f"{module}.{func.__name__}" if module else func.__name__
+        raise errors.no_numpy_rule(name)
+    return impl(*args, **kwargs)
+
+
+def attach_methods() -> None:
+    """Gives ``Tracer`` NumPy's operators and array methods."""
+    import fntrans.numpy as fnp
+
+    methods = {
+        "__add__": fnp.add,
+        "__radd__": _swap(fnp.add),
+        "__sub__": fnp.subtract,
+        "__rsub__": _swap(fnp.subtract),
+        "__mul__": fnp.multiply,
+        "__rmul__": _swap(fnp.multiply),
+        "__truediv__": fnp.divide,
+        "__rtruediv__": _swap(fnp.divide),
+        "__floordiv__": fnp.floor_divide,
+        "__rfloordiv__": _swap(fnp.floor_divide),
+        "__pow__": fnp.power,
+        "__rpow__": _swap(fnp.power),
+        "__matmul__": fnp.matmul,
+        "__rmatmul__": _swap(fnp.matmul),
+        "__neg__": fnp.negative,
+        "__pos__": fnp.positive,
+        "__abs__": fnp.absolute,
+        "__eq__": fnp.equal,
+        "__ne__": fnp.not_equal,
+        "__lt__": fnp.less,
+        "__le__": fnp.less_equal,
+        "__gt__": fnp.greater,
+        "__ge__": fnp.greater_equal,
+        "__and__": fnp.logical_and,
+        "__or__": fnp.logical_or,
+        "__invert__": fnp.logical_not,
+        "__getitem__": getitem,
+        "__array_ufunc__": _array_ufunc,
+        "__array_function__": _array_function,
+        "astype": _astype,
+        "reshape": _reshape,
+        "transpose": _transpose,
+        "sum": fnp.sum,
+        "mean": fnp.mean,
+        "max": fnp.max,
+        "min": fnp.min,
+        "argmax": fnp.argmax,
+        "argmin": fnp.argmin,
+        "dot": fnp.dot,
+        "ravel": fnp.ravel,
+        "flatten": fnp.ravel,
+        "squeeze": fnp.squeeze,
+        "clip": fnp.clip,
+        "conj": fnp.conjugate,
+        "conjugate": fnp.conjugate,
+        "swapaxes": fnp.swapaxes,
+        "T": property(lambda self: fnp.transpose(self)),
+        "real": property(fnp.real),
+        "imag": property(fnp.imag),
+    }
+    for name, method in methods.items():
+        setattr(Tracer, name, method)
+    Tracer.__hash__ = None

@@ -1,0 +1,15 @@
+"""The primitive set, one module per family, every rule beside its primitive."""
+
+from fntrans.primitives import contraction, elementwise, indexing, reductions, structural
+
+__all__ = ["contraction", "elementwise", "indexing", "reductions", "structural"]
+
+
+def all_primitives() -> list:
+    """Every primitive fntrans defines (for tests that check coverage)."""
+    from fntrans.core.primitive import Primitive
+
+    found = []
+    for module in (elementwise, structural, reductions, indexing, contraction):
+        found += [v for v in vars(module).values() if isinstance(v, Primitive)]
+    return list({id(p): p for p in found}.values())

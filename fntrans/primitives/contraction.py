@@ -1,0 +1,96 @@
+"""``matmul``: NumPy's matrix product, 1-d operands and batch broadcasting included.
+
+One primitive over NumPy's fast kernel; ``dot`` and ``tensordot`` in
+``fntrans.numpy`` reduce to it with reshapes and transposes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from fntrans.core.aval import ShapedArray, all_weak, result_dtype
+from fntrans.core.primitive import Primitive, Undefined
+from fntrans.primitives._rules import shape_of, unbroadcast
+from fntrans.primitives.elementwise import add
+from fntrans.primitives.structural import reshape, transpose
+
+
+def _matmul_shape(a, b):
+    a_shape = a.shape if a.ndim > 1 else (1,) + a.shape
+    b_shape = b.shape if b.ndim > 1 else b.shape + (1,)
+    if a_shape[-1] != b_shape[-2]:
+        raise ValueError(
+            f"matmul: operands have shapes {a.shape} and {b.shape}, whose inner "
+            f"dimensions {a_shape[-1]} and {b_shape[-2]} differ."
+        )
+    batch = np.broadcast_shapes(a_shape[:-2], b_shape[:-2])
+    shape = batch + (a_shape[-2],) * (a.ndim > 1) + (b_shape[-1],) * (b.ndim > 1)
+    return ShapedArray(shape, result_dtype(a, b), all_weak(a, b))
+
+
+def _swap_last(x):
+    n = len(shape_of(x))
+    return transpose(x, tuple(range(n - 2)) + (n - 1, n - 2))
+
+
+def _as_matrices(ct, a_shape, b_shape):
+    """Operands and cotangent with 1-d operands promoted to matrices, as NumPy does."""
+    a2 = a_shape if len(a_shape) > 1 else (1,) + a_shape
+    b2 = b_shape if len(b_shape) > 1 else b_shape + (1,)
+    ct_shape = shape_of(ct)
+    batch = ct_shape[: len(ct_shape) - (len(a_shape) > 1) - (len(b_shape) > 1)]
+    return a2, b2, reshape(ct, batch + (a2[-2], b2[-1]))
+
+
+def _ct_lhs(ct, b, a_shape):
+    b_shape = shape_of(b)
+    a2, b2, ct2 = _as_matrices(ct, a_shape, b_shape)
+    ct_a = matmul(ct2, _swap_last(reshape(b, b2)))
+    return reshape(unbroadcast(ct_a, a2), a_shape)
+
+
+def _ct_rhs(ct, a, b_shape):
+    a_shape = shape_of(a)
+    a2, b2, ct2 = _as_matrices(ct, a_shape, b_shape)
+    ct_b = matmul(_swap_last(reshape(a, a2)), ct2)
+    return reshape(unbroadcast(ct_b, b2), b_shape)
+
+
+def _matmul_jvp(primals, tangents):
+    a, b = primals
+    ta, tb = tangents
+    ans = matmul(a, b)
+    out = None if ta is None else matmul(ta, b)
+    if tb is not None:
+        term = matmul(a, tb)
+        out = term if out is None else add(out, term)
+    return ans, out
+
+
+def _matmul_transpose(ct, a, b):
+    # Linear in whichever operand is undefined.
+    return (
+        _ct_lhs(ct, b, a.aval.shape) if type(a) is Undefined else None,
+        _ct_rhs(ct, a, b.aval.shape) if type(b) is Undefined else None,
+    )
+
+
+def _matmul_vjp(ct, ans, a, b, *, needs):
+    return (
+        _ct_lhs(ct, b, shape_of(a)) if needs[0] else None,
+        _ct_rhs(ct, a, shape_of(b)) if needs[1] else None,
+    )
+
+
+matmul_p = Primitive(
+    "matmul",
+    impl=lambda xp, a, b: xp.matmul(a, b),
+    shape=_matmul_shape,
+    jvp=_matmul_jvp,
+    transpose=_matmul_transpose,
+    vjp=_matmul_vjp,
+)
+
+matmul = matmul_p.bind
+
+__all__ = ["matmul_p"]

@@ -1,0 +1,133 @@
+"""Indexing: ``getitem`` (gather) and its transpose ``scatter_add``.
+
+The index is a static ``indexer`` tuple of ints, slices, ``None`` and
+``Ellipsis``, where ``ARRAY`` marks the place of each integer index array;
+the index arrays themselves are positional arguments (they may be traced,
+and carry no derivative). NumPy's own indexing computes both the values and,
+on a zero-stride stand-in array, the result shape.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from fntrans.core.aval import ShapedArray
+from fntrans.core.primitive import Primitive, Undefined
+
+
+class _ArraySlot:
+    __slots__ = ()
+
+    def __repr__(self):
+        return "[]"
+
+
+ARRAY = _ArraySlot()
+
+
+def _full_index(indexer, arrays):
+    if not arrays:
+        return indexer
+    it = iter(arrays)
+    return tuple(next(it) if item is ARRAY else item for item in indexer)
+
+
+def _stand_in(aval):
+    """An array of ``aval``'s shape and dtype that occupies no memory."""
+    return np.broadcast_to(np.zeros((), aval.dtype), aval.shape)
+
+
+def _getitem_shape(x, *arrays, indexer):
+    index = _full_index(indexer, [_stand_in(a) for a in arrays])
+    return ShapedArray(_stand_in(x)[index].shape, x.dtype, x.weak_type)
+
+
+def _getitem_impl(xp, x, *arrays, indexer):
+    return x[_full_index(indexer, arrays)]
+
+
+def _getitem_jvp(primals, tangents, *, indexer):
+    x, *arrays = primals
+    return getitem_p.bind(x, *arrays, indexer=indexer), getitem_p.bind(
+        tangents[0], *arrays, indexer=indexer
+    )
+
+
+def _getitem_transpose(ct, x, *arrays, indexer):
+    return (scatter_add_p.bind(ct, *arrays, indexer=indexer, shape=x.aval.shape),) + (
+        None,
+    ) * len(arrays)
+
+
+getitem_p = Primitive(
+    "getitem",
+    impl=_getitem_impl,
+    shape=_getitem_shape,
+    jvp=_getitem_jvp,
+    transpose=_getitem_transpose,
+)
+
+
+def _scatter_add_impl(xp, ct, *arrays, indexer, shape):
+    out = xp.zeros(shape, dtype=ct.dtype)
+    index = _full_index(indexer, arrays)
+    if arrays:
+        xp.add.at(out, index, ct)  # repeated indices accumulate
+    else:
+        out[index] = ct  # a basic index never repeats an element
+    return out
+
+
+def _scatter_add_transpose(ct, updates, *arrays, indexer, shape):
+    ct_updates = getitem_p.bind(ct, *arrays, indexer=indexer) if type(updates) is Undefined else None
+    return (ct_updates,) + (None,) * len(arrays)
+
+
+scatter_add_p = Primitive(
+    "scatter_add",
+    impl=_scatter_add_impl,
+    shape=lambda updates, *arrays, indexer, shape: ShapedArray(shape, updates.dtype),
+    jvp=lambda primals, tangents, *, indexer, shape: (
+        scatter_add_p.bind(*primals, indexer=indexer, shape=shape),
+        scatter_add_p.bind(tangents[0], *primals[1:], indexer=indexer, shape=shape),
+    ),
+    transpose=_scatter_add_transpose,
+)
+
+
+def split_index(index):
+    """A NumPy index as ``(indexer, arrays)``: static items and index arrays.
+
+    Boolean masks must be concrete; they become their ``nonzero()`` arrays.
+    """
+    if not isinstance(index, tuple):
+        index = (index,)
+    indexer, arrays = [], []
+    for item in index:
+        if item is None or item is Ellipsis or isinstance(item, slice):
+            indexer.append(item)
+        elif isinstance(item, (int, np.integer)) and not isinstance(item, (bool, np.bool_)):
+            indexer.append(int(item))
+        else:
+            array = item
+            if isinstance(item, (list, tuple, bool, np.bool_)):
+                array = np.asarray(item)
+            if array.dtype == np.bool_:
+                if hasattr(array, "_concrete_or_raise"):
+                    array = array._concrete_or_raise("indexing with a boolean mask")
+                for part in np.nonzero(array):
+                    indexer.append(ARRAY)
+                    arrays.append(part)
+                continue
+            indexer.append(ARRAY)
+            arrays.append(array)
+    return tuple(indexer), arrays
+
+
+def getitem(x, index):
+    """``x[index]`` for any NumPy index."""
+    indexer, arrays = split_index(index)
+    return getitem_p.bind(x, *arrays, indexer=indexer)
+
+
+__all__ = ["getitem_p", "scatter_add_p"]
