@@ -1,0 +1,88 @@
+"""Every primitive's rules, generated from the op table: finite differences in
+forward and reverse mode to second order, the dot-product test, and float32."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import fntrans as ft
+import fntrans.numpy as fnp
+from fntrans.primitives import all_primitives
+from fntrans.test_util import check_grads
+from tests.op_cases import OP_CASES
+from tests.strategies import draw_args
+
+CASES = [(case, shapes) for case in OP_CASES for shapes in case.shapes]
+IDS = [f"{case.name}-{'x'.join(str(s) for s in shapes)}" for case, shapes in CASES]
+COMPLEX = [(c, s) for c, s in CASES if c.complex_ok]
+COMPLEX_IDS = [f"{c.name}-{s}" for c, s in COMPLEX]
+
+
+@pytest.mark.parametrize("case,shapes", CASES, ids=IDS)
+@given(data=st.data())
+def test_derivatives_match_finite_differences(case, shapes, data):
+    args = draw_args(data, case, shapes)
+    check_grads(case.fn, args, order=2)
+
+
+@pytest.mark.parametrize("case,shapes", COMPLEX, ids=COMPLEX_IDS)
+@given(data=st.data())
+def test_complex_derivatives_match_finite_differences(case, shapes, data):
+    args = draw_args(data, case, shapes, with_imag=True)
+    check_grads(case.fn, args, order=2)
+
+
+@pytest.mark.parametrize("case,shapes", CASES, ids=IDS)
+@given(data=st.data())
+def test_float32_keeps_dtypes_and_agrees_with_float64(case, shapes, data):
+    args64 = draw_args(data, case, shapes)
+    args32 = [a.astype(np.float32) for a in args64]
+    eager32 = case.fn(*args32)
+    out32, vjp32 = ft.vjp(case.fn, *args32)
+    out64, vjp64 = ft.vjp(case.fn, *args64)
+    assert out32.dtype == np.asarray(eager32).dtype
+    if case.name != "astype":
+        assert out32.dtype == np.float32
+    ct64 = np.cos(np.arange(np.size(out64), dtype=np.float64)).reshape(np.shape(out64))
+    cts32 = vjp32(ct64.astype(out32.dtype))
+    cts64 = vjp64(ct64)
+    for ct32, ct, arg in zip(cts32, cts64, args32):
+        assert ct32.dtype == np.float32 and ct32.shape == arg.shape
+        np.testing.assert_allclose(ct32, ct, rtol=2e-3, atol=2e-3)
+    np.testing.assert_allclose(out32, out64, rtol=2e-3, atol=2e-3)
+
+
+def _primitives_used(case, shapes):
+    args = [np.full(s, 0.7) for s in shapes]
+    forward = ft.make_jaxpr(lambda *a: ft.jvp(case.fn, a, a))(*args)
+    backward = ft.make_jaxpr(ft.grad(lambda *a: fnp.sum(fnp.real(case.fn(*a))), tuple(range(len(args)))))(*args)
+    return {eqn.prim.name for ir in (forward, backward) for eqn in ir.eqns}
+
+
+def test_every_primitive_is_reached_by_some_case():
+    reached = set()
+    for case in OP_CASES:
+        reached |= _primitives_used(case, case.shapes[0])
+    # stop_gradient is not a derivative of anything: tests/test_transforms.py covers it.
+    missing = {p.name for p in all_primitives()} - reached - {"stop_gradient"}
+    assert not missing, f"no op case reaches: {sorted(missing)}"
+
+
+def test_check_grads_detects_a_wrong_rule():
+    from fntrans.core.primitive import Primitive
+    from fntrans.primitives._rules import ufunc_shape
+
+    wrong_p = Primitive(
+        "wrong_sin",
+        impl=lambda xp, x: xp.sin(x),
+        shape=ufunc_shape(np.sin),
+        jvp=lambda primals, tangents: (wrong_p.bind(primals[0]), tangents[0] * 1.01 * fnp.cos(primals[0])),
+        vjp=lambda ct, ans, x, *, needs: (ct * fnp.cos(x),),
+    )
+    with pytest.raises(AssertionError):
+        check_grads(wrong_p.bind, (np.array([0.3, 0.5]),), order=1, modes=("fwd",))
+    with pytest.raises(AssertionError):
+        check_grads(wrong_p.bind, (np.array([0.3, 0.5]),), order=1, modes=("rev",))
