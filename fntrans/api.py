@@ -129,9 +129,14 @@ def _split_aux(out, has_aux: bool, transform: str):
     if not (isinstance(out, (tuple, list)) and len(out) == 2):
         raise TypeError(
             f"{transform} with has_aux=True requires f to return a pair (output, aux), "
-            f"but it returned {type(out).__name__}."
+            f"but it returned {_describe(out)}."
         )
     return out[0], out[1]
+
+
+def _describe(value) -> str:
+    shape = getattr(value, "shape", None)
+    return f"an array of shape {tuple(shape)}" if shape is not None else type(value).__name__
 
 
 def _lower(interp, x):
