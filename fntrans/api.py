@@ -6,6 +6,8 @@ with the user's values and leaves nothing behind.
 
 from __future__ import annotations
 
+import math
+
 import functools
 import inspect
 from typing import Any, Callable, Sequence
@@ -263,7 +265,7 @@ def _check_scalar_output(out, transform, holomorphic):
     shape = getattr(out, "shape", None)
     if shape is None:
         raise errors.non_array_output(transform, out)
-    if int(np.prod(shape)) != 1:
+    if math.prod(shape) != 1:
         raise errors.non_scalar_output(transform, shape)
     if out.dtype.kind == "c" and not holomorphic:
         raise errors.complex_output(transform, out.dtype)

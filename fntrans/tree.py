@@ -7,6 +7,8 @@ insertion order.
 
 from __future__ import annotations
 
+import math
+
 from typing import Any, Callable
 
 import numpy as np
@@ -104,7 +106,7 @@ def ravel_pytree(tree: Any) -> tuple[np.ndarray, Callable]:
 
     leaves, treedef = tree_flatten(tree)
     shapes = [np.shape(leaf) for leaf in leaves]
-    sizes = [int(np.prod(s, dtype=np.int64)) for s in shapes]
+    sizes = [math.prod(s) for s in shapes]
     dtypes = [fnp.result_type(leaf) for leaf in leaves]
     if leaves:
         flat = fnp.concatenate([fnp.ravel(fnp.asarray(leaf)) for leaf in leaves])

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from fntrans import errors
 from fntrans.backend import array_module
-from fntrans.core.aval import ShapedArray, aval_of
+from fntrans.core.aval import ShapedArray
 from fntrans.core.interpreter import check_alive
 from fntrans.core.tracer import Tracer
 
@@ -83,7 +83,7 @@ def _vjp_from_transpose(prim: Primitive):
     # A linear primitive's VJP is its transpose, with the wanted inputs undefined.
     def vjp(ct, ans, *args, needs, **params):
         linear_args = [
-            Undefined(aval_of(a)) if need else a for a, need in zip(args, needs)
+            Undefined(ShapedArray(a.shape, a.dtype)) if need else a for a, need in zip(args, needs)
         ]
         return prim.transpose(ct, *linear_args, **params)
 

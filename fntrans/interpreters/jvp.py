@@ -25,6 +25,12 @@ class JVPTracer(Tracer):
         p = self.primal
         return p.concrete if isinstance(p, Tracer) else p
 
+    # read straight from the value: no abstract value is built on the eager path
+    shape = property(lambda self: self.primal.shape)
+    dtype = property(lambda self: self.primal.dtype)
+    ndim = property(lambda self: self.primal.ndim)
+    size = property(lambda self: self.primal.size)
+
 
 class JVP(Interpreter):
     """The forward-mode interpreter."""

@@ -10,6 +10,7 @@ backward pass too — that is what makes ``grad(grad(f))`` work.
 
 from __future__ import annotations
 
+from fntrans.backend import array_module
 from fntrans.core.aval import aval_of
 from fntrans.core.interpreter import Interpreter
 from fntrans.core.ir import IR, Eqn, Literal, Var
@@ -33,6 +34,12 @@ class ReverseTracer(Tracer):
         p = self.primal
         return p.concrete if isinstance(p, Tracer) else p
 
+    # read straight from the value: no abstract value is built on the eager path
+    shape = property(lambda self: self.primal.shape)
+    dtype = property(lambda self: self.primal.dtype)
+    ndim = property(lambda self: self.primal.ndim)
+    size = property(lambda self: self.primal.size)
+
 
 def _carries_derivative(value) -> bool:
     return value.dtype.kind in "fc"
@@ -51,13 +58,23 @@ class Tape(Interpreter):
         return ReverseTracer(self, value)
 
     def process_primitive(self, prim, args, params):
-        primals = [a.primal if type(a) is ReverseTracer and a._interp is self else a for a in args]
-        ans = prim.bind(*primals, **params)
+        primals = []
+        lower = False  # whether an enclosing transform's tracer is among the inputs
+        for a in args:
+            if type(a) is ReverseTracer and a._interp is self:
+                a = a.primal
+            if isinstance(a, Tracer):
+                lower = True
+            primals.append(a)
+        if lower:
+            ans = prim.bind(*primals, **params)
+        else:  # nothing else traces these values: compute directly
+            ans = prim.impl(array_module(primals), *primals, **params)
         if prim.multiple_results:
             outs = tuple(ReverseTracer(self, a) if _carries_derivative(a) else a for a in ans)
             self.eqns.append(Eqn(prim, args, outs, params))
             return outs
-        if not _carries_derivative(ans):
+        if ans.dtype.kind not in "fc":
             return ans  # integer and boolean results carry no derivative
         out = ReverseTracer(self, ans)
         self.eqns.append(Eqn(prim, args, (out,), params))
@@ -94,11 +111,13 @@ class Tape(Interpreter):
                 if ct is None:
                     continue
                 ans = out.primal
-            args = eqn.invars
-            needs = [type(a) is ReverseTracer and a._interp is self for a in args]
-            primals = [a.primal if need else a for a, need in zip(args, needs)]
+            needs, primals = [], []
+            for a in eqn.invars:
+                own = type(a) is ReverseTracer and a._interp is self
+                needs.append(own)
+                primals.append(a.primal if own else a)
             cts_in = eqn.prim.vjp(ct, ans, *primals, needs=needs, **eqn.params)
-            for a, need, ct_a in zip(args, needs, cts_in):
+            for a, need, ct_a in zip(eqn.invars, needs, cts_in):
                 if need and ct_a is not None:
                     _accumulate(acc, a, ct_a)
         return acc

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from fntrans.numpy._creation import asarray
@@ -22,7 +24,7 @@ def ndim(a) -> int:
 
 def size(a) -> int:
     """The number of elements of ``a``."""
-    return int(np.prod(shape(a), dtype=np.int64))
+    return math.prod(shape(a))
 
 
 def result_type(*arrays_and_dtypes):
@@ -35,10 +37,10 @@ def _resolve_shape(newshape, size_: int) -> tuple:
         newshape = (int(newshape),)
     newshape = tuple(int(d) for d in newshape)
     if -1 in newshape:
-        known = int(np.prod([d for d in newshape if d != -1], dtype=np.int64))
+        known = math.prod([d for d in newshape if d != -1])
         missing = size_ // known if known else 0
         newshape = tuple(missing if d == -1 else d for d in newshape)
-    if int(np.prod(newshape, dtype=np.int64)) != size_:
+    if math.prod(newshape) != size_:
         raise ValueError(f"cannot reshape array of size {size_} into shape {newshape}")
     return newshape
 

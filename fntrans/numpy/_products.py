@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from fntrans.numpy._creation import asarray
@@ -35,7 +37,7 @@ def tensordot(a, b, axes=2):
     axes_b = [x % b.ndim for x in axes_b]
     free_a = [i for i in range(a.ndim) if i not in axes_a]
     free_b = [i for i in range(b.ndim) if i not in axes_b]
-    k = int(np.prod([a.shape[i] for i in axes_a], dtype=np.int64))
+    k = math.prod([a.shape[i] for i in axes_a])
     a2 = reshape(transpose(a, tuple(free_a + axes_a)), (_prod(a.shape, free_a), k))
     b2 = reshape(transpose(b, tuple(axes_b + free_b)), (k, _prod(b.shape, free_b)))
     out_shape = tuple(a.shape[i] for i in free_a) + tuple(b.shape[i] for i in free_b)
@@ -43,7 +45,7 @@ def tensordot(a, b, axes=2):
 
 
 def _prod(shape, axes):
-    return int(np.prod([shape[i] for i in axes], dtype=np.int64))
+    return math.prod([shape[i] for i in axes])
 
 
 def dot(a, b, /):

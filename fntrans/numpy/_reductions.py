@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import builtins
 
 import numpy as np
@@ -58,7 +60,7 @@ def mean(a, axis=None, dtype=None, keepdims: bool = False):
     """
     a = asarray(a)
     axes = normalize_axes(axis, a.ndim)
-    count = int(np.prod([a.shape[i] for i in axes], dtype=np.int64))
+    count = math.prod([a.shape[i] for i in axes])
     total = sum(a, axis, dtype, keepdims)
     if total.dtype.kind not in "fc":
         total = convert_element_type(total, dtype=np.float64)

@@ -30,6 +30,9 @@ def ufunc_shape(ufunc):
 
 def shape_of(x) -> tuple:
     """The shape of an array, tracer, Undefined or scalar."""
+    shape = getattr(x, "shape", None)
+    if shape is not None:
+        return shape
     if type(x) is Undefined:
         return x.aval.shape
     return np.shape(x)
@@ -43,19 +46,20 @@ def dtype_of(x):
 
 def unbroadcast(ct, shape):
     """Sums ``ct`` down to ``shape``: the transpose of NumPy broadcasting."""
+    ct_shape = ct.shape
+    if ct_shape == shape:
+        return ct
     from fntrans.primitives.reductions import reduce_sum
     from fntrans.primitives.structural import reshape
 
-    ct_shape = np.shape(ct)
-    if ct_shape == tuple(shape):
-        return ct
+    shape = tuple(shape)
     lead = len(ct_shape) - len(shape)
     axes = tuple(range(lead)) + tuple(
         lead + i for i, d in enumerate(shape) if d == 1 and ct_shape[lead + i] != 1
     )
     if axes:
         ct = reduce_sum(ct, axes)
-    return reshape(ct, tuple(shape)) if np.shape(ct) != tuple(shape) else ct
+    return reshape(ct, shape) if ct.shape != shape else ct
 
 
 def zero_jvp(prim_getter):

@@ -60,12 +60,20 @@ def _add_transpose(ct, x, y):
     )
 
 
+def _add_vjp(ct, ans, x, y, *, needs):
+    return (
+        unbroadcast(ct, x.shape) if needs[0] else None,
+        unbroadcast(ct, y.shape) if needs[1] else None,
+    )
+
+
 add_p = Primitive(
     "add",
     impl=_binary_impl(np.add),
     shape=ufunc_shape(np.add),
     jvp=_add_jvp,
     transpose=_add_transpose,
+    vjp=_add_vjp,
 )
 
 
@@ -87,12 +95,20 @@ def _sub_transpose(ct, x, y):
     )
 
 
+def _sub_vjp(ct, ans, x, y, *, needs):
+    return (
+        unbroadcast(ct, x.shape) if needs[0] else None,
+        unbroadcast(neg(ct), y.shape) if needs[1] else None,
+    )
+
+
 sub_p = Primitive(
     "sub",
     impl=_binary_impl(np.subtract),
     shape=ufunc_shape(np.subtract),
     jvp=_sub_jvp,
     transpose=_sub_transpose,
+    vjp=_sub_vjp,
 )
 
 neg_p = Primitive(
@@ -101,6 +117,7 @@ neg_p = Primitive(
     shape=ufunc_shape(np.negative),
     jvp=lambda primals, tangents: (neg(primals[0]), neg(tangents[0])),
     transpose=lambda ct, x: (neg(ct),),
+    vjp=lambda ct, ans, x, *, needs: (neg(ct),),
 )
 
 # ---- bilinear: mul; linear in the numerator: div ----
@@ -126,9 +143,10 @@ def _mul_transpose(ct, x, y):
 
 
 def _mul_vjp(ct, ans, x, y, *, needs):
+    # an operand that needs a cotangent is an array, so it has a shape
     return (
-        unbroadcast(mul(ct, y), shape_of(x)) if needs[0] else None,
-        unbroadcast(mul(x, ct), shape_of(y)) if needs[1] else None,
+        unbroadcast(mul(ct, y), x.shape) if needs[0] else None,
+        unbroadcast(mul(x, ct), y.shape) if needs[1] else None,
     )
 
 
@@ -160,8 +178,8 @@ def _div_transpose(ct, x, y):
 def _div_vjp(ct, ans, x, y, *, needs):
     ct_over_y = div(ct, y)
     return (
-        unbroadcast(ct_over_y, shape_of(x)) if needs[0] else None,
-        unbroadcast(neg(mul(ct_over_y, ans)), shape_of(y)) if needs[1] else None,
+        unbroadcast(ct_over_y, x.shape) if needs[0] else None,
+        unbroadcast(neg(mul(ct_over_y, ans)), y.shape) if needs[1] else None,
     )
 
 

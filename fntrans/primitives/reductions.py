@@ -35,7 +35,7 @@ def _sum_shape(x, *, axes):
 
 
 def _sum_impl(xp, x, *, axes):
-    return xp.sum(x, axis=axes)
+    return x.sum(axis=axes)
 
 
 reduce_sum_p = Primitive(
@@ -76,7 +76,7 @@ def _extremum(name, reducer):
 
     prim = Primitive(
         name,
-        impl=lambda xp, x, *, axes: getattr(xp, reducer)(x, axis=axes),
+        impl=lambda xp, x, *, axes: getattr(x, reducer)(axis=axes),
         shape=lambda x, *, axes: x.update(shape=_reduced_shape(x.shape, axes)),
         jvp=jvp,
         vjp=vjp,
@@ -92,7 +92,7 @@ def _argext(name, finder):
     prim = None
     prim = Primitive(
         name,
-        impl=lambda xp, x, *, axis: getattr(xp, finder)(x, axis=axis),
+        impl=lambda xp, x, *, axis: getattr(x, finder)(axis=axis),
         shape=lambda x, *, axis: ShapedArray(
             x.shape[:axis] + x.shape[axis + 1 :], np.dtype(np.intp)
         ),

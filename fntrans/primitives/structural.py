@@ -36,7 +36,7 @@ def broadcast_to(x, shape):
 
 
 def _reshape_impl(xp, x, *, shape):
-    return xp.reshape(x, shape)
+    return x.reshape(shape) if hasattr(x, "reshape") else xp.reshape(x, shape)
 
 
 reshape_p = Primitive(
@@ -63,7 +63,7 @@ def reshape(x, shape):
 
 transpose_p = Primitive(
     "transpose",
-    impl=lambda xp, x, *, axes: xp.transpose(x, axes),
+    impl=lambda xp, x, *, axes: x.transpose(axes),
     shape=lambda x, *, axes: x.update(shape=tuple(x.shape[a] for a in axes)),
     jvp=lambda primals, tangents, *, axes: (
         transpose_p.bind(primals[0], axes=axes),
