@@ -26,12 +26,17 @@ from fntrans.core.tracer import Tracer
 
 
 class Undefined:
-    """A linear argument of a transpose rule: only its abstract value is known."""
+    """A linear argument of a transpose rule: only its shape and dtype are known."""
 
-    __slots__ = ("aval",)
+    __slots__ = ("shape", "dtype")
 
-    def __init__(self, aval: ShapedArray):
-        self.aval = aval
+    def __init__(self, shape: tuple, dtype):
+        self.shape = shape
+        self.dtype = dtype
+
+    @property
+    def aval(self) -> ShapedArray:
+        return ShapedArray(self.shape, self.dtype)
 
     def __repr__(self):
         return f"Undefined({self.aval.str_short()})"
@@ -83,7 +88,7 @@ def _vjp_from_transpose(prim: Primitive):
     # A linear primitive's VJP is its transpose, with the wanted inputs undefined.
     def vjp(ct, ans, *args, needs, **params):
         linear_args = [
-            Undefined(ShapedArray(a.shape, a.dtype)) if need else a for a, need in zip(args, needs)
+            Undefined(a.shape, a.dtype) if need else a for a, need in zip(args, needs)
         ]
         return prim.transpose(ct, *linear_args, **params)
 

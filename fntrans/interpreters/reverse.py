@@ -45,6 +45,18 @@ def _carries_derivative(value) -> bool:
     return value.dtype.kind in "fc"
 
 
+class Record(Eqn):
+    """A tape equation that also keeps what the backward pass needs: the primal
+    inputs (residuals) and which inputs want a cotangent."""
+
+    __slots__ = ("primals", "needs")
+
+    def __init__(self, prim, invars, outvars, params, primals, needs):
+        super().__init__(prim, invars, outvars, params)
+        self.primals = primals
+        self.needs = needs
+
+
 class Tape(Interpreter):
     """The reverse-mode interpreter: its state is the list of recorded equations."""
 
@@ -58,26 +70,28 @@ class Tape(Interpreter):
         return ReverseTracer(self, value)
 
     def process_primitive(self, prim, args, params):
-        primals = []
+        primals, needs = [], []
         lower = False  # whether an enclosing transform's tracer is among the inputs
         for a in args:
-            if type(a) is ReverseTracer and a._interp is self:
+            own = type(a) is ReverseTracer and a._interp is self
+            if own:
                 a = a.primal
             if isinstance(a, Tracer):
                 lower = True
             primals.append(a)
+            needs.append(own)
         if lower:
             ans = prim.bind(*primals, **params)
         else:  # nothing else traces these values: compute directly
             ans = prim.impl(array_module(primals), *primals, **params)
         if prim.multiple_results:
             outs = tuple(ReverseTracer(self, a) if _carries_derivative(a) else a for a in ans)
-            self.eqns.append(Eqn(prim, args, outs, params))
+            self.eqns.append(Record(prim, args, outs, params, primals, needs))
             return outs
         if ans.dtype.kind not in "fc":
             return ans  # integer and boolean results carry no derivative
         out = ReverseTracer(self, ans)
-        self.eqns.append(Eqn(prim, args, (out,), params))
+        self.eqns.append(Record(prim, args, (out,), params, primals, needs))
         return out
 
     def is_own(self, x) -> bool:
@@ -96,27 +110,25 @@ class Tape(Interpreter):
             if self.is_own(out) and ct is not None:
                 _accumulate(acc, out, ct)
         eqns = self.eqns
+        pop = acc.pop
         for i in range(len(eqns) - 1, -1, -1):
             eqn = eqns[i]
             if not keep:
                 eqns[i] = None
-            if eqn.prim.multiple_results:
-                ct = tuple(acc.pop(id(o), None) for o in eqn.outvars)
+            prim = eqn.prim
+            if prim.multiple_results:
+                ct = tuple(pop(id(o), None) for o in eqn.outvars)
                 if all(c is None for c in ct):
                     continue
                 ans = tuple(o.primal if self.is_own(o) else o for o in eqn.outvars)
             else:
                 out = eqn.outvars[0]
-                ct = acc.pop(id(out), None)
+                ct = pop(id(out), None)
                 if ct is None:
                     continue
                 ans = out.primal
-            needs, primals = [], []
-            for a in eqn.invars:
-                own = type(a) is ReverseTracer and a._interp is self
-                needs.append(own)
-                primals.append(a.primal if own else a)
-            cts_in = eqn.prim.vjp(ct, ans, *primals, needs=needs, **eqn.params)
+            needs = eqn.needs
+            cts_in = prim.vjp(ct, ans, *eqn.primals, needs=needs, **eqn.params)
             for a, need, ct_a in zip(eqn.invars, needs, cts_in):
                 if need and ct_a is not None:
                     _accumulate(acc, a, ct_a)

@@ -42,7 +42,7 @@ def transpose_ir(ir: IR, cts: list) -> list:
             if ct is None:
                 continue
         args = [
-            Undefined(v.aval) if type(v) is not Literal and v in linear else _read(known, v)
+            Undefined(v.aval.shape, v.aval.dtype) if type(v) is not Literal and v in linear else _read(known, v)
             for v in eqn.invars
         ]
         if eqn.prim.transpose is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import operator
 
 import numpy as np
 
@@ -35,11 +36,11 @@ def result_type(*arrays_and_dtypes):
 def _resolve_shape(newshape, size_: int) -> tuple:
     if isinstance(newshape, (int, np.integer)):
         newshape = (int(newshape),)
-    newshape = tuple(int(d) for d in newshape)
+    else:
+        newshape = tuple(map(operator.index, newshape))
     if -1 in newshape:
-        known = math.prod([d for d in newshape if d != -1])
-        missing = size_ // known if known else 0
-        newshape = tuple(missing if d == -1 else d for d in newshape)
+        known = -math.prod(newshape)
+        newshape = tuple((size_ // known if known else 0) if d == -1 else d for d in newshape)
     if math.prod(newshape) != size_:
         raise ValueError(f"cannot reshape array of size {size_} into shape {newshape}")
     return newshape

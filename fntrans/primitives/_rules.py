@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from fntrans.core.aval import ShapedArray, all_weak
-from fntrans.core.primitive import Primitive, Undefined
+from fntrans.core.primitive import Primitive
 
 _WEAK_TYPE = {"b": bool, "i": int, "u": int, "f": float, "c": complex}
 
@@ -31,17 +31,12 @@ def ufunc_shape(ufunc):
 def shape_of(x) -> tuple:
     """The shape of an array, tracer, Undefined or scalar."""
     shape = getattr(x, "shape", None)
-    if shape is not None:
-        return shape
-    if type(x) is Undefined:
-        return x.aval.shape
-    return np.shape(x)
+    return np.shape(x) if shape is None else shape
 
 
 def dtype_of(x):
-    if type(x) is Undefined:
-        return x.aval.dtype
-    return x.dtype if hasattr(x, "dtype") else np.result_type(x)
+    dtype = getattr(x, "dtype", None)
+    return np.result_type(x) if dtype is None else dtype
 
 
 def unbroadcast(ct, shape):

@@ -11,7 +11,7 @@ import numpy as np
 from fntrans.core.aval import ShapedArray, all_weak, result_dtype
 from fntrans.core.primitive import Primitive, Undefined
 from fntrans.primitives._rules import shape_of, unbroadcast
-from fntrans.primitives.elementwise import add
+from fntrans.primitives.elementwise import add, mul
 from fntrans.primitives.structural import reshape, transpose
 
 
@@ -51,6 +51,9 @@ def _ct_lhs(ct, b, a_shape):
 
 def _ct_rhs(ct, a, b_shape):
     a_shape = shape_of(a)
+    if len(a_shape) == 1 and len(b_shape) == 2:
+        # vector @ matrix: the cotangent is the outer product of a and ct
+        return mul(reshape(a, (a_shape[0], 1)), ct)
     a2, b2, ct2 = _as_matrices(ct, a_shape, b_shape)
     ct_b = matmul(_swap_last(reshape(a, a2)), ct2)
     return reshape(unbroadcast(ct_b, b2), b_shape)
@@ -70,8 +73,8 @@ def _matmul_jvp(primals, tangents):
 def _matmul_transpose(ct, a, b):
     # Linear in whichever operand is undefined.
     return (
-        _ct_lhs(ct, b, a.aval.shape) if type(a) is Undefined else None,
-        _ct_rhs(ct, a, b.aval.shape) if type(b) is Undefined else None,
+        _ct_lhs(ct, b, a.shape) if type(a) is Undefined else None,
+        _ct_rhs(ct, a, b.shape) if type(b) is Undefined else None,
     )
 
 

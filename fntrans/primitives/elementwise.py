@@ -55,8 +55,8 @@ def _add_jvp(primals, tangents):
 
 def _add_transpose(ct, x, y):
     return (
-        unbroadcast(ct, x.aval.shape) if type(x) is Undefined else None,
-        unbroadcast(ct, y.aval.shape) if type(y) is Undefined else None,
+        unbroadcast(ct, x.shape) if type(x) is Undefined else None,
+        unbroadcast(ct, y.shape) if type(y) is Undefined else None,
     )
 
 
@@ -90,8 +90,8 @@ def _sub_jvp(primals, tangents):
 
 def _sub_transpose(ct, x, y):
     return (
-        unbroadcast(ct, x.aval.shape) if type(x) is Undefined else None,
-        unbroadcast(neg(ct), y.aval.shape) if type(y) is Undefined else None,
+        unbroadcast(ct, x.shape) if type(x) is Undefined else None,
+        unbroadcast(neg(ct), y.shape) if type(y) is Undefined else None,
     )
 
 
@@ -137,8 +137,8 @@ def _mul_jvp(primals, tangents):
 def _mul_transpose(ct, x, y):
     # Linear in whichever operand is undefined; the other is a constant.
     return (
-        unbroadcast(mul(ct, y), x.aval.shape) if type(x) is Undefined else None,
-        unbroadcast(mul(x, ct), y.aval.shape) if type(y) is Undefined else None,
+        unbroadcast(mul(ct, y), x.shape) if type(x) is Undefined else None,
+        unbroadcast(mul(x, ct), y.shape) if type(y) is Undefined else None,
     )
 
 
@@ -172,7 +172,7 @@ def _div_jvp(primals, tangents):
 
 
 def _div_transpose(ct, x, y):
-    return (unbroadcast(div(ct, y), x.aval.shape), None)
+    return (unbroadcast(div(ct, y), x.shape), None)
 
 
 def _div_vjp(ct, ans, x, y, *, needs):
@@ -374,12 +374,12 @@ def _to_complex(ct, dtype):
 
 def _real_transpose(ct, x):
     # Re(z) transposes to ct (as a complex number) for complex z.
-    return (_to_complex(ct, x.aval.dtype),)
+    return (_to_complex(ct, x.dtype),)
 
 
 def _imag_transpose(ct, x):
     # Im(z) = Re(-i z) transposes to -i ct.
-    return (mul(_to_complex(ct, x.aval.dtype), -1j),)
+    return (mul(_to_complex(ct, x.dtype), -1j),)
 
 
 real_p = Primitive(
@@ -443,8 +443,8 @@ def _select_jvp(primals, tangents):
 def _select_transpose(ct, cond, x, y):
     return (
         None,
-        unbroadcast(select(cond, ct, 0.0), x.aval.shape) if type(x) is Undefined else None,
-        unbroadcast(select(cond, 0.0, ct), y.aval.shape) if type(y) is Undefined else None,
+        unbroadcast(select(cond, ct, 0.0), x.shape) if type(x) is Undefined else None,
+        unbroadcast(select(cond, 0.0, ct), y.shape) if type(y) is Undefined else None,
     )
 
 
@@ -478,7 +478,7 @@ def _convert_jvp(primals, tangents, *, dtype):
 
 
 def _convert_transpose(ct, x, *, dtype):
-    target = x.aval.dtype
+    target = x.dtype
     if dtype_of(ct).kind == "c" and target.kind != "c":
         ct = real(ct)
     return (convert_element_type(ct, dtype=target),)

@@ -54,7 +54,7 @@ def _getitem_jvp(primals, tangents, *, indexer):
 
 
 def _getitem_transpose(ct, x, *arrays, indexer):
-    return (scatter_add_p.bind(ct, *arrays, indexer=indexer, shape=x.aval.shape),) + (
+    return (scatter_add_p.bind(ct, *arrays, indexer=indexer, shape=x.shape),) + (
         None,
     ) * len(arrays)
 

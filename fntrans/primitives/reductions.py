@@ -46,7 +46,7 @@ reduce_sum_p = Primitive(
         reduce_sum(primals[0], axes),
         reduce_sum(tangents[0], axes),
     ),
-    transpose=lambda ct, x, *, axes: (expand_reduced(ct, x.aval.shape, axes),),
+    transpose=lambda ct, x, *, axes: (expand_reduced(ct, x.shape, axes),),
 )
 
 

@@ -21,7 +21,7 @@ broadcast_to_p = Primitive(
         broadcast_to(primals[0], shape),
         broadcast_to(tangents[0], shape),
     ),
-    transpose=lambda ct, x, *, shape: (unbroadcast(ct, x.aval.shape),),
+    transpose=lambda ct, x, *, shape: (unbroadcast(ct, x.shape),),
 )
 
 
@@ -47,7 +47,7 @@ reshape_p = Primitive(
         reshape_p.bind(primals[0], shape=shape),
         reshape_p.bind(tangents[0], shape=shape),
     ),
-    transpose=lambda ct, x, *, shape: (reshape(ct, x.aval.shape),),
+    transpose=lambda ct, x, *, shape: (reshape(ct, x.shape),),
 )
 
 
