@@ -127,6 +127,8 @@ OP_CASES = [
     binary("stack", lambda x, y: fnp.stack([x, y], axis=-1), shapes=[((3,), (3,)), ((2, 3), (2, 3))]),
     binary("array_of_list", lambda x, y: fnp.array([[x, y], [y, x]]), shapes=[((), ()), ((2,), (2,))]),
     binary("hstack_vstack", lambda x, y: fnp.hstack([x, y]) + fnp.vstack([x, y]).sum(), shapes=[((3,), (3,))]),
+    unary("split", lambda x: fnp.split(x, 2)[1] * fnp.array_split(x, 3, axis=0)[0].sum(), shapes=[(4,), (4, 2)]),
+    unary("split_one_piece_used", lambda x: fnp.split(x, [1, 3])[2], shapes=[(4,), (5, 2)]),
     # indexing
     unary("index_int", lambda x: x[1], shapes=[(3,), (3, 2)]),
     unary("index_slice", lambda x: x[::-2, 1:], shapes=[(4, 3)]),

@@ -64,8 +64,3 @@ def new_interpreter(interp: Interpreter):
 def current_stack() -> list:
     """The active interpreters of this thread, innermost last."""
     return _state.stack
-
-
-def check_alive(interp: Interpreter) -> None:
-    if not interp.alive:
-        raise errors.leaked_tracer(interp.name)

@@ -21,7 +21,6 @@ from __future__ import annotations
 from fntrans import errors
 from fntrans.backend import array_module
 from fntrans.core.aval import ShapedArray
-from fntrans.core.interpreter import check_alive
 from fntrans.core.tracer import Tracer
 
 
@@ -77,7 +76,8 @@ class Primitive:
                 top = a._interp
         if top is None:
             return self.impl(array_module(args), *args, **params)
-        check_alive(top)
+        if not top.alive:
+            raise errors.leaked_tracer(top.name)
         return top.process_primitive(self, args, params)
 
     def __repr__(self):

@@ -52,7 +52,10 @@ class Record(Eqn):
     __slots__ = ("primals", "needs")
 
     def __init__(self, prim, invars, outvars, params, primals, needs):
-        super().__init__(prim, invars, outvars, params)
+        self.prim = prim
+        self.invars = invars
+        self.outvars = outvars
+        self.params = params
         self.primals = primals
         self.needs = needs
 
@@ -131,7 +134,11 @@ class Tape(Interpreter):
             cts_in = prim.vjp(ct, ans, *eqn.primals, needs=needs, **eqn.params)
             for a, need, ct_a in zip(eqn.invars, needs, cts_in):
                 if need and ct_a is not None:
-                    _accumulate(acc, a, ct_a)
+                    if ct_a.dtype != a.primal.dtype:
+                        ct_a = fit_cotangent(ct_a, a.primal)
+                    key = id(a)
+                    prev = acc.get(key)
+                    acc[key] = ct_a if prev is None else add(prev, ct_a)
         return acc
 
     def as_ir(self, inputs, outputs) -> IR:

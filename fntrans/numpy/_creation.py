@@ -49,7 +49,7 @@ def asarray(a, dtype=None):
     >>> fnp.asarray([1.0, 2.0])
     array([1., 2.])
     """
-    if isinstance(a, Tracer):
+    if isinstance(a, (Tracer, np.ndarray)):
         return a if dtype is None else convert_element_type(a, dtype=dtype)
     if _holds_tracer(a):
         return array(a, dtype=dtype)

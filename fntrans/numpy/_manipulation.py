@@ -56,7 +56,7 @@ def reshape(a, shape, order: str = "C"):
     if order != "C":
         raise NotImplementedError("fntrans.numpy.reshape supports order='C' only")
     a = asarray(a)
-    return st.reshape(a, _resolve_shape(shape, a.size))
+    return st.reshape(a, _resolve_shape(shape, math.prod(a.shape)))
 
 
 def ravel(a):
@@ -175,3 +175,32 @@ def hstack(arrays):
 def vstack(arrays):
     """Joins arrays row-wise (as rows of a 2-d array)."""
     return concatenate([atleast_2d(x) for x in arrays], axis=0)
+
+
+def array_split(ary, indices_or_sections, axis: int = 0):
+    """Splits ``ary`` into pieces along ``axis``; sections need not divide evenly."""
+    ary = asarray(ary)
+    (axis,) = normalize_axes(axis, ary.ndim)
+    n = ary.shape[axis]
+    if isinstance(indices_or_sections, (int, np.integer)):
+        sections = int(indices_or_sections)
+        base, extra = divmod(n, sections)
+        sizes = [base + 1] * extra + [base] * (sections - extra)
+    else:
+        bounds = [0] + [min(max(int(i) % (n + 1) if i < 0 else int(i), 0), n) for i in indices_or_sections] + [n]
+        sizes = [max(b - a, 0) for a, b in zip(bounds[:-1], bounds[1:])]
+    return list(st.split(ary, sizes, axis))
+
+
+def split(ary, indices_or_sections, axis: int = 0):
+    """Splits ``ary`` into pieces along ``axis``, as NumPy's ``split``.
+
+    >>> import fntrans.numpy as fnp
+    >>> [p.tolist() for p in fnp.split(fnp.arange(4.0), 2)]
+    [[0.0, 1.0], [2.0, 3.0]]
+    """
+    if isinstance(indices_or_sections, (int, np.integer)):
+        n = shape(ary)[axis]
+        if n % int(indices_or_sections):
+            raise ValueError("array split does not result in an equal division")
+    return array_split(ary, indices_or_sections, axis)

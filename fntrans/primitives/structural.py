@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from fntrans.backend import default_module
 from fntrans.core.aval import ShapedArray, all_weak, result_dtype
 from fntrans.core.primitive import Primitive, Undefined
 from fntrans.primitives._rules import shape_of, unbroadcast
@@ -98,31 +99,16 @@ def _join_impl(xp, *xs, axis, new_axis):
 
 
 def _join_jvp(primals, tangents, *, axis, new_axis):
-    from fntrans.primitives.elementwise import mul
-
     ans = join(primals, axis=axis, new_axis=new_axis)
-    if all(t is None for t in tangents):
-        return ans, None
     # Zero tangents are filled with zeros: the output tangent is one array.
-    tangents = [mul(0.0, x) if t is None else t for x, t in zip(primals, tangents)]
+    tangents = [zeros_like(x) if t is None else t for x, t in zip(primals, tangents)]
     return ans, join(tangents, axis=axis, new_axis=new_axis)
 
 
 def _join_transpose(ct, *xs, axis, new_axis):
-    from fntrans.primitives.indexing import getitem
-
-    cts = []
-    start = 0
-    lead = (slice(None),) * axis
-    for x in xs:
-        size = 1 if new_axis else shape_of(x)[axis]
-        if type(x) is Undefined:
-            index = lead + ((start,) if new_axis else (slice(start, start + size),))
-            cts.append(getitem(ct, index))
-        else:
-            cts.append(None)
-        start += size
-    return tuple(cts)
+    sizes = tuple(1 if new_axis else x.shape[axis] for x in xs)
+    pieces = split_p.bind(ct, sizes=sizes, axis=axis, new_axis=new_axis)
+    return tuple(p if type(x) is Undefined else None for p, x in zip(pieces, xs))
 
 
 join_p = Primitive(
@@ -139,4 +125,65 @@ def join(xs, *, axis: int, new_axis: bool):
     return join_p.bind(*xs, axis=axis, new_axis=new_axis)
 
 
-__all__ = ["broadcast_to_p", "reshape_p", "transpose_p", "join_p"]
+
+# ---- split: the transpose of join, one primitive with many results ----
+
+
+def _split_shape(x, *, sizes, axis, new_axis):
+    def piece(size):
+        if new_axis:
+            return x.update(shape=x.shape[:axis] + x.shape[axis + 1 :])
+        return x.update(shape=x.shape[:axis] + (size,) + x.shape[axis + 1 :])
+
+    return tuple(piece(size) for size in sizes)
+
+
+def _split_impl(xp, x, *, sizes, axis, new_axis):
+    lead = (slice(None),) * axis
+    if new_axis:
+        return tuple(x[lead + (i,)] for i in range(len(sizes)))
+    bounds = np.cumsum((0,) + sizes).tolist()
+    return tuple(x[lead + (slice(a, b),)] for a, b in zip(bounds[:-1], bounds[1:]))
+
+
+def _split_jvp(primals, tangents, *, sizes, axis, new_axis):
+    (x,), (t,) = primals, tangents
+    return split(x, sizes, axis, new_axis), split(t, sizes, axis, new_axis)
+
+
+def _split_transpose(cts, x, *, sizes, axis, new_axis):
+    pieces = split_p.shape(x.aval, sizes=sizes, axis=axis, new_axis=new_axis)
+    cts = [
+        ct if ct is not None else zeros(piece.shape, piece.dtype) for ct, piece in zip(cts, pieces)
+    ]
+    return (join(cts, axis=axis, new_axis=new_axis),)
+
+
+split_p = Primitive(
+    "split",
+    impl=_split_impl,
+    shape=_split_shape,
+    jvp=_split_jvp,
+    transpose=_split_transpose,
+    multiple_results=True,
+)
+
+
+def split(x, sizes, axis, new_axis=False):
+    """``x`` cut along ``axis`` into pieces of ``sizes`` (unstacked if ``new_axis``)."""
+    return split_p.bind(x, sizes=tuple(sizes), axis=axis, new_axis=new_axis)
+
+
+# ---- zeros: constants, computed at once (never traced) ----
+
+
+def zeros(shape, dtype):
+    """Zeros of ``shape`` and ``dtype`` on the default backend."""
+    return default_module().zeros(shape, dtype)
+
+
+def zeros_like(x):
+    return zeros(shape_of(x), x.dtype)
+
+
+__all__ = ["broadcast_to_p", "reshape_p", "transpose_p", "join_p", "split_p"]
