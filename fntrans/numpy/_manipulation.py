@@ -33,7 +33,7 @@ def result_type(*arrays_and_dtypes):
     return np.result_type(*(a.dtype if hasattr(a, "dtype") else a for a in arrays_and_dtypes))
 
 
-def _resolve_shape(newshape, size_: int) -> tuple:
+def resolve_shape(newshape, size_: int) -> tuple:
     if isinstance(newshape, (int, np.integer)):
         newshape = (int(newshape),)
     else:
@@ -56,7 +56,7 @@ def reshape(a, shape, order: str = "C"):
     if order != "C":
         raise NotImplementedError("fntrans.numpy.reshape supports order='C' only")
     a = asarray(a)
-    return st.reshape(a, _resolve_shape(shape, math.prod(a.shape)))
+    return st.reshape(a, resolve_shape(shape, math.prod(a.shape)))
 
 
 def ravel(a):

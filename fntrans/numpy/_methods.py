@@ -6,12 +6,16 @@ plain ``numpy`` functions handed a tracer call back into fntrans.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from fntrans import errors
 from fntrans.core.tracer import Tracer
 from fntrans.primitives.elementwise import convert_element_type
+from fntrans.numpy._manipulation import resolve_shape
 from fntrans.primitives.indexing import getitem
+from fntrans.primitives.structural import reshape
 
 
 def _swap(f):
@@ -23,11 +27,11 @@ def _astype(self, dtype, copy=True):
 
 
 def _reshape(self, *shape, order="C"):
-    import fntrans.numpy as fnp
-
     if len(shape) == 1 and not isinstance(shape[0], (int, np.integer)):
         shape = shape[0]
-    return fnp.reshape(self, shape, order=order)
+    if order != "C":
+        raise NotImplementedError("reshape supports order='C' only")
+    return reshape(self, resolve_shape(shape, math.prod(self.shape)))
 
 
 def _transpose(self, *axes):

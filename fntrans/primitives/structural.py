@@ -49,6 +49,7 @@ reshape_p = Primitive(
         reshape_p.bind(tangents[0], shape=shape),
     ),
     transpose=lambda ct, x, *, shape: (reshape(ct, x.shape),),
+    vjp=lambda ct, ans, x, *, shape, needs: (reshape_p.bind(ct, shape=x.shape),),
 )
 
 
