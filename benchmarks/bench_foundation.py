@@ -62,7 +62,9 @@ def bench_row_products():
     if autograd is not None:
         import autograd.numpy as anp
 
-        timings["autograd grad"] = seconds_per_call(lambda: autograd.grad(lambda x: loss(anp, x))(x))
+        timings["autograd grad"] = seconds_per_call(
+            lambda: autograd.grad(lambda x: loss(anp, x))(x)
+        )
     if jax is not None:
         xj = jnp.asarray(x)
         Aj = jnp.asarray(A)
@@ -73,7 +75,9 @@ def bench_row_products():
         timings["jax grad (no jit)"] = seconds_per_call(
             lambda: jax.grad(loss_j)(xj).block_until_ready(), repeats=3
         )
-    report("(a) grad of sum([A[i, :] @ x.reshape(-1, 1) for i in range(100)])", timings, "numpy floor")
+    report(
+        "(a) grad of sum([A[i, :] @ x.reshape(-1, 1) for i in range(100)])", timings, "numpy floor"
+    )
     if "autograd grad" in timings:
         ratio = timings["fntrans grad"] / timings["autograd grad"]
         print(f"  fntrans / autograd = {ratio:.3f} (target <= 0.25)")
@@ -164,7 +168,8 @@ def bench_mlp():
             lambda: jax.block_until_ready(vg(pj)), min_time=1.0
         )
     report("(b) value_and_grad of a 784-512-512-10 MLP, batch 128, float64", timings, "numpy floor")
-    print(f"  fntrans / floor = {timings['fntrans value_and_grad'] / timings['numpy floor']:.3f} (target <= 1.2)")
+    ratio = timings["fntrans value_and_grad"] / timings["numpy floor"]
+    print(f"  fntrans / floor = {ratio:.3f} (target <= 1.2)")
 
 
 # ---- (c) fourth derivative ----
@@ -191,7 +196,11 @@ def bench_fourth_derivative():
         d4j = nest(jax.grad, lambda x: f(jnp, x))
         np.testing.assert_allclose(d4(0.7), d4j(0.7), rtol=1e-12)
         timings["jax grad^4 (no jit)"] = seconds_per_call(lambda: d4j(0.7), repeats=3)
-    report("(c) fourth derivative of tanh(x) sin(x) + exp(-x^2) by nested grad", timings, "fntrans grad^4")
+    report(
+        "(c) fourth derivative of tanh(x) sin(x) + exp(-x^2) by nested grad",
+        timings,
+        "fntrans grad^4",
+    )
     if "autograd grad^4" in timings:
         ratio = timings["fntrans grad^4"] / timings["autograd grad^4"]
         print(f"  fntrans / autograd = {ratio:.3f} (target <= 0.5)")
@@ -213,7 +222,9 @@ def bench_overhead_per_primitive(n_ops=300):
     if autograd is not None:
         import autograd.numpy as anp
 
-        timings["autograd grad"] = seconds_per_call(lambda: autograd.grad(lambda x: chain(anp, x))(x))
+        timings["autograd grad"] = seconds_per_call(
+            lambda: autograd.grad(lambda x: chain(anp, x))(x)
+        )
     report(f"(d) a chain of {n_ops} scalar primitives", timings, "numpy forward only")
     per_op = (t_grad - t_numpy) / n_ops
     print(f"  fntrans Python overhead per primitive (forward + backward): {per_op * 1e6:.2f} us")

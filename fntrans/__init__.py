@@ -5,6 +5,7 @@
 1.3817732906760363
 """
 
+import fntrans.numpy  # noqa: E402,F401  (installs the tracer's array methods)
 from fntrans import tree
 from fntrans.api import (
     grad,
@@ -16,8 +17,6 @@ from fntrans.api import (
     vjp,
 )
 from fntrans.errors import ConcretizationError, UnexpectedTracerError
-
-import fntrans.numpy  # noqa: E402,F401  (installs the tracer's array methods)
 
 __version__ = "0.1.0"
 

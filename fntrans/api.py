@@ -6,11 +6,11 @@ with the user's values and leaves nothing behind.
 
 from __future__ import annotations
 
-import math
-
 import functools
 import inspect
-from typing import Any, Callable, Sequence
+import math
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -79,9 +79,7 @@ class _DiffArgs:
         self.by_name = argnames is not None
         if self.by_name:
             if argnums != 0:
-                raise errors.bad_argnames(
-                    transform, "give either argnums or argnames, not both."
-                )
+                raise errors.bad_argnames(transform, "give either argnums or argnames, not both.")
             self.single = isinstance(argnames, str)
             self.keys = (argnames,) if self.single else tuple(argnames)
             self.signature = inspect.signature(f)
@@ -406,7 +404,9 @@ def linearize(f: Callable, *primals: Any):
     np.float64(2.0)
     """
     primal_flat, in_tree = tree_flatten(primals)
-    primal_flat = [_as_differentiable(x, "linearize", f"primal {i}") for i, x in enumerate(primal_flat)]
+    primal_flat = [
+        _as_differentiable(x, "linearize", f"primal {i}") for i, x in enumerate(primal_flat)
+    ]
     with new_interpreter(Staging("linearize")) as staging:
         tangent_in = [staging.new_input(aval_of(p)) for p in primal_flat]
         with new_interpreter(JVP("linearize")) as interp:
@@ -474,5 +474,3 @@ def stop_gradient(x: Any) -> Any:
         return leaf
 
     return tree_map(stop, x)
-
-

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -130,5 +130,3 @@ def _check(f, args, order, modes, eps, atol, rtol, rng):
                 return vjp(f, *primals)[1](ct)
 
             _check(f_vjp, args, order - 1, ("rev",), eps, atol, rtol, rng)
-
-

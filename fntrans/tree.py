@@ -8,8 +8,8 @@ insertion order.
 from __future__ import annotations
 
 import math
-
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import optree
@@ -52,7 +52,7 @@ def tree_structure(tree: Any, is_leaf: Callable | None = None) -> PyTreeDef:
     """The structure of ``tree`` without its leaves.
 
     >>> tree_structure((1, [2]))
-    PyTreeSpec((*, [*]), namespace='fntrans')
+    PyTreeSpec((*, [*]))
     """
     return optree.tree_structure(tree, is_leaf, namespace=NAMESPACE)
 

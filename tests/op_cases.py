@@ -7,7 +7,7 @@ drawn from (kept away from kinks and singularities), and the shapes to try.
 from __future__ import annotations
 
 import dataclasses
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -15,7 +15,14 @@ import fntrans.numpy as fnp
 
 # Shapes: scalars, 0-d, vectors, matrices, broadcasting pairs, empty.
 UNARY_SHAPES = [(), (3,), (2, 3), (0,)]
-BINARY_SHAPES = [((), ()), ((3,), (3,)), ((2, 3), (3,)), ((2, 1), (1, 3)), ((), (2, 2)), ((0,), (0,))]
+BINARY_SHAPES = [
+    ((), ()),
+    ((3,), (3,)),
+    ((2, 3), (3,)),
+    ((2, 1), (1, 3)),
+    ((), (2, 2)),
+    ((0,), (0,)),
+]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -85,8 +92,19 @@ OP_CASES = [
     unary("conjugate", lambda x: fnp.conjugate(x) * x, complex_ok=True),
     unary("astype", lambda x: fnp.imag(x.astype(np.complex128) * (1 + 2j)) * x),
     unary("where", lambda x: fnp.where(x > 0, fnp.sin(x), x**2), away_from=(0.0,)),
-    unary("logic", lambda x: x * fnp.logical_and(x > 0, ~(x > 1)) + x * fnp.logical_or(x < -1, fnp.logical_xor(x > 0, x > 1)), away_from=(-1.0, 0.0, 1.0)),
-    unary("comparisons", lambda x: x * (x >= 0.5) + (x < 0.5) * x**3 + (x == x) * x + (x != 0.5) * (x <= 0.5) * x, away_from=(0.5,)),
+    unary(
+        "logic",
+        lambda x: (
+            x * fnp.logical_and(x > 0, ~(x > 1))
+            + x * fnp.logical_or(x < -1, fnp.logical_xor(x > 0, x > 1))
+        ),
+        away_from=(-1.0, 0.0, 1.0),
+    ),
+    unary(
+        "comparisons",
+        lambda x: x * (x >= 0.5) + (x < 0.5) * x**3 + (x == x) * x + (x != 0.5) * (x <= 0.5) * x,
+        away_from=(0.5,),
+    ),
     # elementwise, two arguments (broadcasting)
     binary("add", fnp.add, complex_ok=True),
     binary("subtract", fnp.subtract, complex_ok=True),
@@ -109,9 +127,25 @@ OP_CASES = [
     unary("argmax", lambda x: x[fnp.argmax(x)] * x, shapes=[(3,), (4,)], distinct=True),
     unary("argmin", lambda x: x[:, fnp.argmin(x, axis=1)] * 2, shapes=[(2, 3)], distinct=True),
     # contraction
-    OpCase("matmul", fnp.matmul, [((2, 3), (3, 4)), ((3,), (3, 2)), ((2, 3), (3,)), ((3,), (3,)), ((2, 2, 3), (3, 1)), ((1, 2, 3), (4, 3, 2))], complex_ok=True),
+    OpCase(
+        "matmul",
+        fnp.matmul,
+        [
+            ((2, 3), (3, 4)),
+            ((3,), (3, 2)),
+            ((2, 3), (3,)),
+            ((3,), (3,)),
+            ((2, 2, 3), (3, 1)),
+            ((1, 2, 3), (4, 3, 2)),
+        ],
+        complex_ok=True,
+    ),
     OpCase("dot", fnp.dot, [((2, 3), (3,)), ((), (3,)), ((2, 3), (2, 3, 2))]),
-    OpCase("tensordot", lambda a, b: fnp.tensordot(a, b, axes=([0, 2], [1, 0])), [((2, 3, 4), (4, 2, 5))]),
+    OpCase(
+        "tensordot",
+        lambda a, b: fnp.tensordot(a, b, axes=([0, 2], [1, 0])),
+        [((2, 3, 4), (4, 2, 5))],
+    ),
     OpCase("outer", fnp.outer, [((3,), (2,))]),
     OpCase("vdot", fnp.vdot, [((2, 3), (2, 3))], complex_ok=True),
     # structure
@@ -120,14 +154,34 @@ OP_CASES = [
     unary("T", lambda x: x.T @ x, shapes=[(2, 3)]),
     unary("swapaxes", lambda x: fnp.swapaxes(x, 0, 2), shapes=[(2, 3, 4)]),
     unary("moveaxis", lambda x: fnp.moveaxis(x, 0, -1), shapes=[(2, 3, 4)]),
-    unary("expand_squeeze", lambda x: fnp.squeeze(fnp.expand_dims(x, 1)) * 2, shapes=[(3,), (2, 3)]),
+    unary(
+        "expand_squeeze", lambda x: fnp.squeeze(fnp.expand_dims(x, 1)) * 2, shapes=[(3,), (2, 3)]
+    ),
     unary("broadcast_to", lambda x: fnp.broadcast_to(x, (2, 3)), shapes=[(3,), (1, 3), ()]),
-    binary("concatenate", lambda x, y: fnp.concatenate([x, y, x], axis=0), shapes=[((2,), (3,)), ((2, 3), (1, 3))]),
-    binary("concatenate_axis1", lambda x, y: fnp.concatenate([x, y], axis=1), shapes=[((2, 3), (2, 1))]),
-    binary("stack", lambda x, y: fnp.stack([x, y], axis=-1), shapes=[((3,), (3,)), ((2, 3), (2, 3))]),
-    binary("array_of_list", lambda x, y: fnp.array([[x, y], [y, x]]), shapes=[((), ()), ((2,), (2,))]),
-    binary("hstack_vstack", lambda x, y: fnp.hstack([x, y]) + fnp.vstack([x, y]).sum(), shapes=[((3,), (3,))]),
-    unary("split", lambda x: fnp.split(x, 2)[1] * fnp.array_split(x, 3, axis=0)[0].sum(), shapes=[(4,), (4, 2)]),
+    binary(
+        "concatenate",
+        lambda x, y: fnp.concatenate([x, y, x], axis=0),
+        shapes=[((2,), (3,)), ((2, 3), (1, 3))],
+    ),
+    binary(
+        "concatenate_axis1", lambda x, y: fnp.concatenate([x, y], axis=1), shapes=[((2, 3), (2, 1))]
+    ),
+    binary(
+        "stack", lambda x, y: fnp.stack([x, y], axis=-1), shapes=[((3,), (3,)), ((2, 3), (2, 3))]
+    ),
+    binary(
+        "array_of_list", lambda x, y: fnp.array([[x, y], [y, x]]), shapes=[((), ()), ((2,), (2,))]
+    ),
+    binary(
+        "hstack_vstack",
+        lambda x, y: fnp.hstack([x, y]) + fnp.vstack([x, y]).sum(),
+        shapes=[((3,), (3,))],
+    ),
+    unary(
+        "split",
+        lambda x: fnp.split(x, 2)[1] * fnp.array_split(x, 3, axis=0)[0].sum(),
+        shapes=[(4,), (4, 2)],
+    ),
     unary("split_one_piece_used", lambda x: fnp.split(x, [1, 3])[2], shapes=[(4,), (5, 2)]),
     # indexing
     unary("index_int", lambda x: x[1], shapes=[(3,), (3, 2)]),
@@ -137,6 +191,14 @@ OP_CASES = [
     unary("index_mixed", lambda x: x[np.array([1, 1]), :, np.array([0, 2])], shapes=[(2, 3, 4)]),
     unary("index_mask", lambda x: x[np.array([True, False, True])], shapes=[(3,), (3, 2)]),
     unary("take", lambda x: fnp.take(x, np.array([2, 0, 2])), shapes=[(3,), (2, 2)]),
-    unary("iterate", lambda x: fnp.sum(fnp.array([row * i for i, row in enumerate(x)])), shapes=[(3,), (3, 2)]),
-    unary("ravel_pytree", lambda x: __import__("fntrans").tree.ravel_pytree({"a": x, "b": [x, 2 * x]})[0], shapes=[(2,), (2, 2)]),
+    unary(
+        "iterate",
+        lambda x: fnp.sum(fnp.array([row * i for i, row in enumerate(x)])),
+        shapes=[(3,), (3, 2)],
+    ),
+    unary(
+        "ravel_pytree",
+        lambda x: __import__("fntrans").tree.ravel_pytree({"a": x, "b": [x, 2 * x]})[0],
+        shapes=[(2,), (2, 2)],
+    ),
 ]

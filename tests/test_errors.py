@@ -50,24 +50,32 @@ def test_integer_input_to_jvp_and_vjp_raises():
 
 
 def test_bad_argnums_raise():
-    with pytest.raises(ValueError, match=re.escape(
-        "grad: argnums=2 is out of range for a call with 2 positional argument(s); "
-        "valid values are -2 to 1."
-    )):
+    with pytest.raises(
+        ValueError,
+        match=re.escape(
+            "grad: argnums=2 is out of range for a call with 2 positional argument(s); "
+            "valid values are -2 to 1."
+        ),
+    ):
         ft.grad(lambda x, y: x * y, argnums=2)(1.0, 2.0)
-    with pytest.raises(TypeError, match=re.escape(
-        "grad: argnums must be an int or a tuple of ints, but got '0'."
-    )):
+    with pytest.raises(
+        TypeError, match=re.escape("grad: argnums must be an int or a tuple of ints, but got '0'.")
+    ):
         ft.grad(lambda x: x, argnums="0")
     assert_next_call_works()
 
 
 def test_bad_argnames_raise():
-    with pytest.raises(TypeError, match=re.escape(
-        "grad: argnames 'z' is not a parameter of the function; its parameters are: x, y."
-    )):
+    with pytest.raises(
+        TypeError,
+        match=re.escape(
+            "grad: argnames 'z' is not a parameter of the function; its parameters are: x, y."
+        ),
+    ):
         ft.grad(lambda x, y: x * y, argnames="z")
-    with pytest.raises(TypeError, match=re.escape("grad: give either argnums or argnames, not both.")):
+    with pytest.raises(
+        TypeError, match=re.escape("grad: give either argnums or argnames, not both.")
+    ):
         ft.grad(lambda x, y: x * y, argnums=1, argnames="x")
 
 
@@ -89,7 +97,9 @@ def test_primitive_without_jvp_rule_raises_under_jvp():
     from fntrans.primitives._rules import ufunc_shape
 
     only_vjp_p = Primitive(
-        "only_vjp", impl=lambda xp, x: xp.sin(x), shape=ufunc_shape(np.sin),
+        "only_vjp",
+        impl=lambda xp, x: xp.sin(x),
+        shape=ufunc_shape(np.sin),
         vjp=lambda ct, ans, x, *, needs: (ct * fnp.cos(x),),
     )
     msg = "fntrans has no forward-mode (JVP) rule for 'only_vjp'."
@@ -109,7 +119,10 @@ def test_primitive_without_jvp_rule_raises_under_jvp():
     ],
 )
 def test_traced_value_reaching_numpy_raises(f, what):
-    with pytest.raises(TypeError, match=re.escape(f"A traced value reached NumPy through {what}") + ".*fnp.sum or fnp.stack"):
+    with pytest.raises(
+        TypeError,
+        match=re.escape(f"A traced value reached NumPy through {what}") + ".*fnp.sum or fnp.stack",
+    ):
         ft.grad(f)(np.ones(2))
     assert_next_call_works()
 
@@ -154,33 +167,56 @@ def test_leaked_tracer_raises_naming_the_transform():
         return x * 2.0
 
     ft.grad(f)(1.0)
-    with pytest.raises(ft.UnexpectedTracerError, match=re.escape("A value traced by grad was used after grad returned")):
+    with pytest.raises(
+        ft.UnexpectedTracerError,
+        match=re.escape("A value traced by grad was used after grad returned"),
+    ):
         fnp.sin(leaked[0])
     assert_next_call_works()
 
 
 def test_cotangent_shape_mismatch_raises():
     _, vjp_fn = ft.vjp(fnp.sin, np.ones(3))
-    with pytest.raises(ValueError, match=re.escape("vjp_fn: the cotangent: expected shape (3,), but got shape (2,).")):
+    with pytest.raises(
+        ValueError,
+        match=re.escape("vjp_fn: the cotangent: expected shape (3,), but got shape (2,)."),
+    ):
         vjp_fn(np.ones(2))
 
 
 def test_tangent_shape_mismatch_raises():
-    with pytest.raises(ValueError, match=re.escape("jvp: tangent 0: expected shape (3,), but got shape (1,).")):
+    with pytest.raises(
+        ValueError, match=re.escape("jvp: tangent 0: expected shape (3,), but got shape (1,).")
+    ):
         ft.jvp(fnp.sin, (np.ones(3),), (np.ones(1),))
     with pytest.raises(TypeError, match=re.escape("jvp takes primals and tangents as tuples")):
         ft.jvp(fnp.sin, np.ones(3), np.ones(3))
 
 
 def test_complex_output_without_holomorphic_raises():
-    with pytest.raises(TypeError, match=re.escape("grad requires f to return a real value, but it returned dtype complex128. For the complex derivative of a holomorphic function pass holomorphic=True")):
+    with pytest.raises(
+        TypeError,
+        match=re.escape(
+            "grad requires f to return a real value, but it returned dtype complex128. For the complex derivative of a holomorphic function pass holomorphic=True"
+        ),
+    ):
         ft.grad(lambda z: z * z)(1j)
-    with pytest.raises(TypeError, match=re.escape("grad with holomorphic=True requires complex inputs, but argument 0 has dtype float64.")):
+    with pytest.raises(
+        TypeError,
+        match=re.escape(
+            "grad with holomorphic=True requires complex inputs, but argument 0 has dtype float64."
+        ),
+    ):
         ft.grad(lambda z: z * z, holomorphic=True)(1.0)
 
 
 def test_has_aux_without_a_pair_raises():
-    with pytest.raises(TypeError, match=re.escape("grad with has_aux=True requires f to return a pair (output, aux), but it returned an array of shape ().")):
+    with pytest.raises(
+        TypeError,
+        match=re.escape(
+            "grad with has_aux=True requires f to return a pair (output, aux), but it returned an array of shape ()."
+        ),
+    ):
         ft.grad(lambda x: x * 1.0, has_aux=True)(1.0)
 
 
@@ -188,8 +224,12 @@ def test_error_inside_the_function_leaves_no_state():
     def bad(x):
         raise RuntimeError("boom")
 
-    for transform in (lambda: ft.grad(bad)(1.0), lambda: ft.jvp(bad, (1.0,), (1.0,)),
-                      lambda: ft.make_jaxpr(bad)(1.0), lambda: ft.linearize(bad, 1.0)):
+    for transform in (
+        lambda: ft.grad(bad)(1.0),
+        lambda: ft.jvp(bad, (1.0,), (1.0,)),
+        lambda: ft.make_jaxpr(bad)(1.0),
+        lambda: ft.linearize(bad, 1.0),
+    ):
         with pytest.raises(RuntimeError, match="boom"):
             transform()
         assert_next_call_works()

@@ -58,7 +58,9 @@ def test_float32_keeps_dtypes_and_agrees_with_float64(case, shapes, data):
 def _primitives_used(case, shapes):
     args = [np.full(s, 0.7) for s in shapes]
     forward = ft.make_jaxpr(lambda *a: ft.jvp(case.fn, a, a))(*args)
-    backward = ft.make_jaxpr(ft.grad(lambda *a: fnp.sum(fnp.real(case.fn(*a))), tuple(range(len(args)))))(*args)
+    backward = ft.make_jaxpr(
+        ft.grad(lambda *a: fnp.sum(fnp.real(case.fn(*a))), tuple(range(len(args))))
+    )(*args)
     return {eqn.prim.name for ir in (forward, backward) for eqn in ir.eqns}
 
 
@@ -79,7 +81,10 @@ def test_check_grads_detects_a_wrong_rule():
         "wrong_sin",
         impl=lambda xp, x: xp.sin(x),
         shape=ufunc_shape(np.sin),
-        jvp=lambda primals, tangents: (wrong_p.bind(primals[0]), tangents[0] * 1.01 * fnp.cos(primals[0])),
+        jvp=lambda primals, tangents: (
+            wrong_p.bind(primals[0]),
+            tangents[0] * 1.01 * fnp.cos(primals[0]),
+        ),
         vjp=lambda ct, ans, x, *, needs: (ct * fnp.cos(x),),
     )
     with pytest.raises(AssertionError):

@@ -24,7 +24,11 @@ def inspect_under_grad(f, x):
 def test_array_attributes():
     x = np.ones((2, 3), np.float32)
     assert inspect_under_grad(lambda t: (t.shape, t.ndim, t.size, t.dtype, len(t)), x) == (
-        (2, 3), 2, 6, np.float32, 2,
+        (2, 3),
+        2,
+        6,
+        np.float32,
+        2,
     )
 
 
@@ -32,19 +36,43 @@ def test_operators_match_numpy():
     x = np.array([[0.5, 1.5], [2.0, 3.0]])
     y = np.array([1.0, 2.0])
     ops = [
-        lambda a: a + y, lambda a: y + a, lambda a: a - y, lambda a: y - a,
-        lambda a: a * 2, lambda a: 2 * a, lambda a: a / y, lambda a: y / a,
-        lambda a: a**2, lambda a: 2.0**a, lambda a: a @ y, lambda a: a @ a,
-        lambda a: -a, lambda a: +a, lambda a: abs(-a), lambda a: a // 1.0,
-        lambda a: a.T, lambda a: a.reshape(4), lambda a: a.reshape(1, 4),
-        lambda a: a.sum(), lambda a: a.sum(axis=0), lambda a: a.mean(axis=1),
-        lambda a: a.max(), lambda a: a.min(axis=0), lambda a: a.dot(y),
-        lambda a: a.astype(np.float32), lambda a: a[0], lambda a: a[:, 1],
-        lambda a: a[..., None], lambda a: a.transpose(1, 0), lambda a: a.ravel(),
-        lambda a: a.flatten(), lambda a: a.clip(1.0, 2.0), lambda a: a.squeeze(),
+        lambda a: a + y,
+        lambda a: y + a,
+        lambda a: a - y,
+        lambda a: y - a,
+        lambda a: a * 2,
+        lambda a: 2 * a,
+        lambda a: a / y,
+        lambda a: y / a,
+        lambda a: a**2,
+        lambda a: 2.0**a,
+        lambda a: a @ y,
+        lambda a: a @ a,
+        lambda a: -a,
+        lambda a: +a,
+        lambda a: abs(-a),
+        lambda a: a // 1.0,
+        lambda a: a.T,
+        lambda a: a.reshape(4),
+        lambda a: a.reshape(1, 4),
+        lambda a: a.sum(),
+        lambda a: a.sum(axis=0),
+        lambda a: a.mean(axis=1),
+        lambda a: a.max(),
+        lambda a: a.min(axis=0),
+        lambda a: a.dot(y),
+        lambda a: a.astype(np.float32),
+        lambda a: a[0],
+        lambda a: a[:, 1],
+        lambda a: a[..., None],
+        lambda a: a.transpose(1, 0),
+        lambda a: a.ravel(),
+        lambda a: a.flatten(),
+        lambda a: a.clip(1.0, 2.0),
+        lambda a: a.squeeze(),
     ]
     for op in ops:
-        traced = inspect_under_grad(lambda t: op(t).primal, x)
+        traced = inspect_under_grad(lambda t, op=op: op(t).primal, x)
         expected = op(x)
         np.testing.assert_array_equal(traced, expected)
         assert np.asarray(traced).dtype == np.asarray(expected).dtype
@@ -75,7 +103,9 @@ def test_float_of_a_value_with_a_derivative_raises_but_bool_works():
         return x
 
     assert ft.grad(f)(2.0) == 2.0
-    with pytest.raises(TypeError, match=r"float\(\) was called on a value that carries a derivative"):
+    with pytest.raises(
+        TypeError, match=r"float\(\) was called on a value that carries a derivative"
+    ):
         ft.grad(lambda x: float(x))(2.0)
     assert ft.grad(lambda x: x * int(fnp.argmax(fnp.array([x, 2 * x]))))(1.0) == 1.0
 
@@ -102,5 +132,10 @@ def test_fnp_sum_and_stack_of_lists_of_tracers():
 
 
 def test_fnp_returns_plain_numpy_outside_transforms():
-    for value in (fnp.sin(np.ones(2)), fnp.sum([1.0, 2.0]), fnp.array([1.0]), fnp.dot(np.ones(2), np.ones(2))):
+    for value in (
+        fnp.sin(np.ones(2)),
+        fnp.sum([1.0, 2.0]),
+        fnp.array([1.0]),
+        fnp.dot(np.ones(2), np.ones(2)),
+    ):
         assert isinstance(value, (np.ndarray, np.generic))

@@ -7,7 +7,6 @@ import threading
 import weakref
 
 import numpy as np
-import pytest
 
 import fntrans as ft
 import fntrans.numpy as fnp
@@ -23,6 +22,7 @@ def f_scalar(x):
 
 def test_grad_four_times_matches_forward_over_forward():
     d4 = ft.grad(ft.grad(ft.grad(ft.grad(f_scalar))))
+
     # the same derivative by nesting jvp, an independent route
     def d(f):
         return lambda x: ft.jvp(f, (x,), (1.0,))[1]
@@ -283,7 +283,9 @@ def test_reverse_mode_from_a_jvp_rule_alone():
         shape=ufunc_shape(np.square),
         jvp=lambda primals, tangents: (cube_p.bind(primals[0]), 3 * primals[0] ** 2 * tangents[0]),
     )
-    np.testing.assert_allclose(ft.grad(lambda x: fnp.sum(cube_p.bind(x)))(np.array([1.0, 2.0])), [3.0, 12.0])
+    np.testing.assert_allclose(
+        ft.grad(lambda x: fnp.sum(cube_p.bind(x)))(np.array([1.0, 2.0])), [3.0, 12.0]
+    )
     # and second order, through the linearized rule
     np.testing.assert_allclose(ft.grad(ft.grad(lambda x: cube_p.bind(x)))(2.0), 12.0)
 

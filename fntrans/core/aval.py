@@ -21,7 +21,9 @@ class ShapedArray:
 
     def __init__(self, shape, dtype, weak_type=False):
         self.shape = shape if type(shape) is tuple else tuple(shape)
-        self.dtype = dtype if type(dtype) is np.dtype or isinstance(dtype, np.dtype) else np.dtype(dtype)
+        self.dtype = (
+            dtype if type(dtype) is np.dtype or isinstance(dtype, np.dtype) else np.dtype(dtype)
+        )
         self.weak_type = weak_type
 
     @property

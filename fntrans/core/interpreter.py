@@ -14,8 +14,6 @@ from __future__ import annotations
 import contextlib
 import threading
 
-from fntrans import errors
-
 
 class _ThreadState(threading.local):
     def __init__(self):

@@ -87,9 +87,7 @@ class Primitive:
 def _vjp_from_transpose(prim: Primitive):
     # A linear primitive's VJP is its transpose, with the wanted inputs undefined.
     def vjp(ct, ans, *args, needs, **params):
-        linear_args = [
-            Undefined(a.shape, a.dtype) if need else a for a, need in zip(args, needs)
-        ]
+        linear_args = [Undefined(a.shape, a.dtype) if need else a for a, need in zip(args, needs)]
         return prim.transpose(ct, *linear_args, **params)
 
     return vjp

@@ -42,7 +42,9 @@ def transpose_ir(ir: IR, cts: list) -> list:
             if ct is None:
                 continue
         args = [
-            Undefined(v.aval.shape, v.aval.dtype) if type(v) is not Literal and v in linear else _read(known, v)
+            Undefined(v.aval.shape, v.aval.dtype)
+            if type(v) is not Literal and v in linear
+            else _read(known, v)
             for v in eqn.invars
         ]
         if eqn.prim.transpose is None:
@@ -75,7 +77,9 @@ def vjp_from_jvp(prim):
 
     def vjp(ct, ans, *args, needs, **params):
         with new_interpreter(Staging(prim.name)) as staging:
-            tangents = [staging.new_input(aval_of(a)) if need else None for a, need in zip(args, needs)]
+            tangents = [
+                staging.new_input(aval_of(a)) if need else None for a, need in zip(args, needs)
+            ]
             _, ans_dot = prim.jvp(list(args), tangents, **params)
             inputs = [t for t in tangents if t is not None]
             outputs = list(ans_dot) if prim.multiple_results else [ans_dot]

@@ -19,6 +19,7 @@ from numpy import (  # noqa: F401  NumPy's constants, dtypes and helpers, re-exp
     float16,
     float32,
     float64,
+    floating,
     iinfo,
     inf,
     int8,
@@ -26,7 +27,6 @@ from numpy import (  # noqa: F401  NumPy's constants, dtypes and helpers, re-exp
     int32,
     int64,
     integer,
-    floating,
     issubdtype,
     nan,
     ndarray,
@@ -55,6 +55,7 @@ from fntrans.numpy._creation import (
 )
 from fntrans.numpy._indexing import nonzero, take
 from fntrans.numpy._manipulation import (
+    array_split,
     atleast_1d,
     atleast_2d,
     broadcast_to,
@@ -63,7 +64,6 @@ from fntrans.numpy._manipulation import (
     hstack,
     moveaxis,
     ndim,
-    array_split,
     ravel,
     reshape,
     result_type,

@@ -114,7 +114,9 @@ def squeeze(a, axis=None):
         axes = normalize_axes(axis, a.ndim)
         for ax in axes:
             if a.shape[ax] != 1:
-                raise ValueError("cannot select an axis to squeeze out which has size not equal to one")
+                raise ValueError(
+                    "cannot select an axis to squeeze out which has size not equal to one"
+                )
     return st.reshape(a, tuple(d for i, d in enumerate(a.shape) if i not in axes))
 
 
@@ -187,7 +189,11 @@ def array_split(ary, indices_or_sections, axis: int = 0):
         base, extra = divmod(n, sections)
         sizes = [base + 1] * extra + [base] * (sections - extra)
     else:
-        bounds = [0] + [min(max(int(i) % (n + 1) if i < 0 else int(i), 0), n) for i in indices_or_sections] + [n]
+        bounds = (
+            [0]
+            + [min(max(int(i) % (n + 1) if i < 0 else int(i), 0), n) for i in indices_or_sections]
+            + [n]
+        )
         sizes = [max(b - a, 0) for a, b in zip(bounds[:-1], bounds[1:])]
     return list(st.split(ary, sizes, axis))
 

@@ -12,8 +12,8 @@ import numpy as np
 
 from fntrans import errors
 from fntrans.core.tracer import Tracer
-from fntrans.primitives.elementwise import convert_element_type
 from fntrans.numpy._manipulation import resolve_shape
+from fntrans.primitives.elementwise import convert_element_type
 from fntrans.primitives.indexing import getitem
 from fntrans.primitives.structural import reshape
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import math
-
 import builtins
+import math
 
 import numpy as np
 

@@ -421,9 +421,7 @@ logical_not_p = unary("logical_not", zero_derivative=True)
 
 
 def _select_shape(cond, x, y):
-    return ufunc_shape(np.add)(x, y).update(
-        shape=np.broadcast_shapes(cond.shape, x.shape, y.shape)
-    )
+    return ufunc_shape(np.add)(x, y).update(shape=np.broadcast_shapes(cond.shape, x.shape, y.shape))
 
 
 def _select_jvp(primals, tangents):

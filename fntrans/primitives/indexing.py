@@ -54,9 +54,9 @@ def _getitem_jvp(primals, tangents, *, indexer):
 
 
 def _getitem_transpose(ct, x, *arrays, indexer):
-    return (scatter_add_p.bind(ct, *arrays, indexer=indexer, shape=x.shape),) + (
-        None,
-    ) * len(arrays)
+    return (scatter_add_p.bind(ct, *arrays, indexer=indexer, shape=x.shape),) + (None,) * len(
+        arrays
+    )
 
 
 getitem_p = Primitive(
@@ -79,7 +79,9 @@ def _scatter_add_impl(xp, ct, *arrays, indexer, shape):
 
 
 def _scatter_add_transpose(ct, updates, *arrays, indexer, shape):
-    ct_updates = getitem_p.bind(ct, *arrays, indexer=indexer) if type(updates) is Undefined else None
+    ct_updates = (
+        getitem_p.bind(ct, *arrays, indexer=indexer) if type(updates) is Undefined else None
+    )
     return (ct_updates,) + (None,) * len(arrays)
 
 

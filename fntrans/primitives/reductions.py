@@ -60,7 +60,9 @@ def _extremum(name, reducer):
 
     def location_weights(ans, x, axes):
         shape = shape_of(x)
-        at_extremum = convert_element_type(eq(x, expand_reduced(ans, shape, axes)), dtype=dtype_of(x))
+        at_extremum = convert_element_type(
+            eq(x, expand_reduced(ans, shape, axes)), dtype=dtype_of(x)
+        )
         count = reduce_sum(at_extremum, axes)
         return at_extremum, count
 

@@ -126,7 +126,6 @@ def join(xs, *, axis: int, new_axis: bool):
     return join_p.bind(*xs, axis=axis, new_axis=new_axis)
 
 
-
 # ---- split: the transpose of join, one primitive with many results ----
 
 
