@@ -13,9 +13,33 @@ import numpy as np
 from fntrans import errors
 from fntrans.core.tracer import Tracer
 from fntrans.numpy._manipulation import resolve_shape
+from fntrans.primitives import elementwise as ew
 from fntrans.primitives.elementwise import convert_element_type
 from fntrans.primitives.indexing import getitem
 from fntrans.primitives.structural import reshape
+
+
+def _operator(prim):
+    """``self <op> other`` binding ``prim`` directly: the hot path of traced code."""
+    bind = prim.bind
+
+    def op(self, other):
+        if type(other) is list or type(other) is tuple:
+            other = np.asarray(other)
+        return bind(self, other)
+
+    return op
+
+
+def _reflected(prim):
+    bind = prim.bind
+
+    def op(self, other):
+        if type(other) is list or type(other) is tuple:
+            other = np.asarray(other)
+        return bind(other, self)
+
+    return op
 
 
 def _swap(f):
@@ -74,18 +98,18 @@ def attach_methods() -> None:
     import fntrans.numpy as fnp
 
     methods = {
-        "__add__": fnp.add,
-        "__radd__": _swap(fnp.add),
-        "__sub__": fnp.subtract,
-        "__rsub__": _swap(fnp.subtract),
-        "__mul__": fnp.multiply,
-        "__rmul__": _swap(fnp.multiply),
-        "__truediv__": fnp.divide,
-        "__rtruediv__": _swap(fnp.divide),
+        "__add__": _operator(ew.add_p),
+        "__radd__": _reflected(ew.add_p),
+        "__sub__": _operator(ew.sub_p),
+        "__rsub__": _reflected(ew.sub_p),
+        "__mul__": _operator(ew.mul_p),
+        "__rmul__": _reflected(ew.mul_p),
+        "__truediv__": _operator(ew.div_p),
+        "__rtruediv__": _reflected(ew.div_p),
         "__floordiv__": fnp.floor_divide,
         "__rfloordiv__": _swap(fnp.floor_divide),
-        "__pow__": fnp.power,
-        "__rpow__": _swap(fnp.power),
+        "__pow__": _operator(ew.pow_p),
+        "__rpow__": _reflected(ew.pow_p),
         "__matmul__": fnp.matmul,
         "__rmatmul__": _swap(fnp.matmul),
         "__neg__": fnp.negative,

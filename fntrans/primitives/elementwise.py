@@ -6,6 +6,8 @@ cotangents back to each operand's shape with ``unbroadcast``.
 
 from __future__ import annotations
 
+import operator
+
 import numpy as np
 
 from fntrans.core.aval import is_inexact
@@ -19,6 +21,25 @@ from fntrans.primitives._rules import (
     unbroadcast,
     zero_vjp,
 )
+
+
+_PYTHON_SCALARS = (bool, int, float, complex)
+
+
+def _arithmetic_impl(operator_fn, ufunc):
+    """Arithmetic through Python's operator: NumPy's scalar fast path, any backend.
+
+    Two Python scalars go through the ufunc, so the result is a NumPy scalar
+    (and ``1.0 / 0.0`` is ``inf``, as in NumPy).
+    """
+    name = ufunc.__name__
+
+    def impl(xp, x, y):
+        if type(x) in _PYTHON_SCALARS and type(y) in _PYTHON_SCALARS:
+            return getattr(xp, name)(x, y)
+        return operator_fn(x, y)
+
+    return impl
 
 
 def _binary_impl(ufunc):
@@ -69,7 +90,7 @@ def _add_vjp(ct, ans, x, y, *, needs):
 
 add_p = Primitive(
     "add",
-    impl=_binary_impl(np.add),
+    impl=_arithmetic_impl(operator.add, np.add),
     shape=ufunc_shape(np.add),
     jvp=_add_jvp,
     transpose=_add_transpose,
@@ -104,7 +125,7 @@ def _sub_vjp(ct, ans, x, y, *, needs):
 
 sub_p = Primitive(
     "sub",
-    impl=_binary_impl(np.subtract),
+    impl=_arithmetic_impl(operator.sub, np.subtract),
     shape=ufunc_shape(np.subtract),
     jvp=_sub_jvp,
     transpose=_sub_transpose,
@@ -152,7 +173,7 @@ def _mul_vjp(ct, ans, x, y, *, needs):
 
 mul_p = Primitive(
     "mul",
-    impl=_binary_impl(np.multiply),
+    impl=_arithmetic_impl(operator.mul, np.multiply),
     shape=ufunc_shape(np.multiply),
     jvp=_mul_jvp,
     transpose=_mul_transpose,
@@ -185,7 +206,7 @@ def _div_vjp(ct, ans, x, y, *, needs):
 
 div_p = Primitive(
     "div",
-    impl=_binary_impl(np.true_divide),
+    impl=_arithmetic_impl(operator.truediv, np.true_divide),
     shape=ufunc_shape(np.true_divide),
     jvp=_div_jvp,
     transpose=_div_transpose,
