@@ -67,23 +67,18 @@ def _transpose(self, *axes):
 
 
 def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
-    import fntrans.numpy as fnp
-
     if "out" in kwargs:
         raise errors.tracer_to_numpy(f"the out= argument of numpy.{ufunc.__name__}")
-    func = getattr(fnp, ufunc.__name__, None)
-    if method != "__call__" or func is None:
-        raise errors.no_numpy_rule(
-            ufunc.__name__ if method == "__call__" else f"{ufunc.__name__}.{method}"
-        )
+    func = _FNP.__dict__.get(ufunc.__name__) if method == "__call__" else None
+    if func is None:
+        name = ufunc.__name__ if method == "__call__" else f"{ufunc.__name__}.{method}"
+        raise errors.no_numpy_rule(name)
     return func(*inputs, **kwargs)
 
 
 def _array_function(self, func, types, args, kwargs):
-    import fntrans.numpy as fnp
-
     module = func.__module__.removeprefix("numpy").strip(".")
-    namespace = fnp
+    namespace = _FNP
     for part in filter(None, module.split(".")):
         namespace = getattr(namespace, part, None)
     impl = getattr(namespace, func.__name__, None) if namespace is not None else None
@@ -93,9 +88,15 @@ def _array_function(self, func, types, args, kwargs):
     return impl(*args, **kwargs)
 
 
+_FNP = None  # fntrans.numpy, set once it is fully imported
+
+
 def attach_methods() -> None:
     """Gives ``Tracer`` NumPy's operators and array methods."""
+    global _FNP
     import fntrans.numpy as fnp
+
+    _FNP = fnp
 
     methods = {
         "__add__": _operator(ew.add_p),
