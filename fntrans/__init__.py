@@ -17,13 +17,20 @@ from fntrans.api import (
     vjp,
 )
 from fntrans.errors import ConcretizationError, UnexpectedTracerError
+from fntrans.jacobians import elementwise_grad, hessian, hvp, jacfwd, jacrev
+from fntrans.vectorize import vmap
 
 __version__ = "0.1.0"
 
 __all__ = [
     "ConcretizationError",
     "UnexpectedTracerError",
+    "elementwise_grad",
     "grad",
+    "hessian",
+    "hvp",
+    "jacfwd",
+    "jacrev",
     "jvp",
     "linearize",
     "make_jaxpr",
@@ -31,4 +38,5 @@ __all__ = [
     "tree",
     "value_and_grad",
     "vjp",
+    "vmap",
 ]

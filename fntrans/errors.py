@@ -126,3 +126,12 @@ def float_of_tracer(conversion: str) -> TypeError:
         f"drop it. Keep it an array (e.g. x.sum() or x[0]), or use "
         f"ft.stop_gradient(x) if the derivative is not wanted."
     )
+
+
+def batched_control_flow(operation: str, aval) -> ConcretizationError:
+    return ConcretizationError(
+        f"{operation} was applied to a value batched by vmap ({aval.str_short()} per "
+        f"example), but a batch holds a different value for each example. Use "
+        f"fnp.where (or fnp.maximum, fnp.clip, ...) for value-dependent choices "
+        f"inside vmap, or pass the argument with in_axes=None."
+    )

@@ -102,7 +102,7 @@ def unary(name: str, *, ufunc=None, jvp=None, zero_derivative=False, vjp=None, b
         shape=ufunc_shape(ufunc),
         jvp=prim_jvp,
         vjp=vjp or prim_vjp,
-        batch=batch,
+        batch=batch or elementwise_batch,
     )
     return prim
 
@@ -122,5 +122,10 @@ def comparison(name: str, ufunc=None):
         shape=ufunc_shape(ufunc),
         jvp=zero_jvp(lambda: prim),
         vjp=zero_vjp,
+        batch=elementwise_batch,
     )
     return prim
+
+
+# imported last: the batching helpers build on structural primitives, which use this module
+from fntrans.primitives._batching import elementwise_batch  # noqa: E402

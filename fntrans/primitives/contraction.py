@@ -12,7 +12,7 @@ from fntrans.core.aval import ShapedArray, all_weak, result_dtype
 from fntrans.core.primitive import Primitive, Undefined
 from fntrans.primitives._rules import shape_of, unbroadcast
 from fntrans.primitives.elementwise import add, mul
-from fntrans.primitives.structural import reshape, transpose
+from fntrans.primitives.structural import move_axis, reshape, transpose
 
 
 def _matmul_shape(a, b):
@@ -85,6 +85,38 @@ def _matmul_vjp(ct, ans, a, b, *, needs):
     )
 
 
+def _matmul_batch(prim, vals, dims):
+    """Batch axes first, vectors promoted to matrices, ranks padded with size-1
+    axes so NumPy's batch broadcasting lines the operands up."""
+    (a, b), (da, db) = vals, dims
+    size = (a.shape[da] if da is not None else b.shape[db],)
+    a_shape = a.shape if da is None else a.shape[:da] + a.shape[da + 1 :]
+    b_shape = b.shape if db is None else b.shape[:db] + b.shape[db + 1 :]
+    if da is not None:
+        a = move_axis(a, da, 0)
+    if db is not None:
+        b = move_axis(b, db, 0)
+    a_vector, b_vector = len(a_shape) == 1, len(b_shape) == 1
+    a_mat = (1,) + a_shape if a_vector else a_shape
+    b_mat = b_shape + (1,) if b_vector else b_shape
+    rank = max(len(a_mat), len(b_mat))
+    if da is not None:
+        a = reshape(a, size + (1,) * (rank - len(a_mat)) + a_mat)
+    elif a_vector:
+        a = reshape(a, a_mat)
+    if db is not None:
+        b = reshape(b, size + (1,) * (rank - len(b_mat)) + b_mat)
+    elif b_vector:
+        b = reshape(b, b_mat)
+    out = matmul(a, b)
+    if a_vector or b_vector:
+        keep = (
+            out.shape[:-2] + (out.shape[-2],) * (not a_vector) + (out.shape[-1],) * (not b_vector)
+        )
+        out = reshape(out, keep)
+    return out, 0
+
+
 matmul_p = Primitive(
     "matmul",
     impl=lambda xp, a, b: xp.matmul(a, b),
@@ -92,6 +124,7 @@ matmul_p = Primitive(
     jvp=_matmul_jvp,
     transpose=_matmul_transpose,
     vjp=_matmul_vjp,
+    batch=_matmul_batch,
 )
 
 matmul = matmul_p.bind

@@ -12,6 +12,7 @@ import numpy as np
 
 from fntrans.core.aval import is_inexact
 from fntrans.core.primitive import Primitive, Undefined
+from fntrans.primitives._batching import elementwise_batch
 from fntrans.primitives._rules import (
     comparison,
     dtype_of,
@@ -95,6 +96,7 @@ add_p = Primitive(
     jvp=_add_jvp,
     transpose=_add_transpose,
     vjp=_add_vjp,
+    batch=elementwise_batch,
 )
 
 
@@ -130,6 +132,7 @@ sub_p = Primitive(
     jvp=_sub_jvp,
     transpose=_sub_transpose,
     vjp=_sub_vjp,
+    batch=elementwise_batch,
 )
 
 neg_p = Primitive(
@@ -139,6 +142,7 @@ neg_p = Primitive(
     jvp=lambda primals, tangents: (neg(primals[0]), neg(tangents[0])),
     transpose=lambda ct, x: (neg(ct),),
     vjp=lambda ct, ans, x, *, needs: (neg(ct),),
+    batch=elementwise_batch,
 )
 
 # ---- bilinear: mul; linear in the numerator: div ----
@@ -178,6 +182,7 @@ mul_p = Primitive(
     jvp=_mul_jvp,
     transpose=_mul_transpose,
     vjp=_mul_vjp,
+    batch=elementwise_batch,
 )
 
 
@@ -211,6 +216,7 @@ div_p = Primitive(
     jvp=_div_jvp,
     transpose=_div_transpose,
     vjp=_div_vjp,
+    batch=elementwise_batch,
 )
 
 # ---- pow, maximum, minimum, arctan2 ----
@@ -253,6 +259,7 @@ pow_p = Primitive(
     shape=ufunc_shape(np.power),
     jvp=_pow_jvp,
     vjp=_pow_vjp,
+    batch=elementwise_batch,
 )
 
 
@@ -291,11 +298,21 @@ def _minmax(prim_getter, compare):
 
 _max_jvp, _max_vjp = _minmax(lambda: max_p, lambda x, y: gt(x, y))
 max_p = Primitive(
-    "max", impl=_binary_impl(np.maximum), shape=ufunc_shape(np.maximum), jvp=_max_jvp, vjp=_max_vjp
+    "max",
+    impl=_binary_impl(np.maximum),
+    shape=ufunc_shape(np.maximum),
+    jvp=_max_jvp,
+    vjp=_max_vjp,
+    batch=elementwise_batch,
 )
 _min_jvp, _min_vjp = _minmax(lambda: min_p, lambda x, y: lt(x, y))
 min_p = Primitive(
-    "min", impl=_binary_impl(np.minimum), shape=ufunc_shape(np.minimum), jvp=_min_jvp, vjp=_min_vjp
+    "min",
+    impl=_binary_impl(np.minimum),
+    shape=ufunc_shape(np.minimum),
+    jvp=_min_jvp,
+    vjp=_min_vjp,
+    batch=elementwise_batch,
 )
 
 
@@ -333,6 +350,7 @@ atan2_p = Primitive(
     shape=ufunc_shape(np.arctan2),
     jvp=_atan2_jvp,
     vjp=_atan2_vjp,
+    batch=elementwise_batch,
 )
 
 # ---- unary math ----
@@ -409,6 +427,7 @@ real_p = Primitive(
     shape=lambda x: x.update(dtype=np.empty(0, x.dtype).real.dtype),
     jvp=lambda primals, tangents: (real(primals[0]), real(tangents[0])),
     transpose=_real_transpose,
+    batch=elementwise_batch,
 )
 imag_p = Primitive(
     "imag",
@@ -416,6 +435,7 @@ imag_p = Primitive(
     shape=lambda x: x.update(dtype=np.empty(0, x.dtype).imag.dtype),
     jvp=lambda primals, tangents: (imag(primals[0]), imag(tangents[0])),
     transpose=_imag_transpose,
+    batch=elementwise_batch,
 )
 conj_p = Primitive(
     "conj",
@@ -423,6 +443,7 @@ conj_p = Primitive(
     shape=ufunc_shape(np.conjugate),
     jvp=lambda primals, tangents: (conj(primals[0]), conj(tangents[0])),
     transpose=lambda ct, x: (conj(ct),),
+    batch=elementwise_batch,
 )
 
 # ---- comparisons and logic: boolean results, no derivative ----
@@ -473,6 +494,7 @@ select_p = Primitive(
     shape=_select_shape,
     jvp=_select_jvp,
     transpose=_select_transpose,
+    batch=elementwise_batch,
 )
 
 # ---- dtype conversion, and stop_gradient ----
@@ -509,6 +531,7 @@ convert_element_type_p = Primitive(
     shape=_convert_shape,
     jvp=_convert_jvp,
     transpose=_convert_transpose,
+    batch=elementwise_batch,
 )
 
 stop_gradient_p = Primitive(
@@ -517,6 +540,7 @@ stop_gradient_p = Primitive(
     shape=lambda x: x,
     jvp=lambda primals, tangents: (stop_gradient(primals[0]), None),
     vjp=zero_vjp,
+    batch=elementwise_batch,
 )
 
 # ---- binding helpers, used by rules across fntrans ----

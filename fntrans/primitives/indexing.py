@@ -13,6 +13,8 @@ import numpy as np
 
 from fntrans.core.aval import ShapedArray
 from fntrans.core.primitive import Primitive, Undefined
+from fntrans.primitives._batching import looped_batch
+from fntrans.primitives.structural import move_axis
 
 
 class _ArraySlot:
@@ -59,12 +61,34 @@ def _getitem_transpose(ct, x, *arrays, indexer):
     )
 
 
+def _batch_position(indexer, arrays) -> int:
+    """Where the batch axis lands when ``(slice(None),) + indexer`` indexes a
+    batch-first array: first, unless advanced indices (arrays, and ints mixed
+    with them) are split apart, in which case NumPy puts their dims first."""
+    if not arrays:
+        return 0
+    advanced = [i for i, item in enumerate(indexer) if item is ARRAY or type(item) is int]
+    if advanced[-1] - advanced[0] == len(advanced) - 1:
+        return 0
+    return len(np.broadcast_shapes(*(a.shape for a in arrays)))
+
+
+def _getitem_batch(prim, vals, dims, *, indexer):
+    x, *arrays = vals
+    if any(d is not None for d in dims[1:]):
+        return looped_batch(prim, vals, dims, indexer=indexer)
+    x = move_axis(x, dims[0], 0)
+    out = getitem_p.bind(x, *arrays, indexer=(slice(None),) + indexer)
+    return out, _batch_position(indexer, arrays)
+
+
 getitem_p = Primitive(
     "getitem",
     impl=_getitem_impl,
     shape=_getitem_shape,
     jvp=_getitem_jvp,
     transpose=_getitem_transpose,
+    batch=_getitem_batch,
 )
 
 
@@ -85,6 +109,18 @@ def _scatter_add_transpose(ct, updates, *arrays, indexer, shape):
     return (ct_updates,) + (None,) * len(arrays)
 
 
+def _scatter_add_batch(prim, vals, dims, *, indexer, shape):
+    updates, *arrays = vals
+    if any(d is not None for d in dims[1:]):
+        return looped_batch(prim, vals, dims, indexer=indexer, shape=shape)
+    size = updates.shape[dims[0]]
+    updates = move_axis(updates, dims[0], _batch_position(indexer, arrays))
+    out = scatter_add_p.bind(
+        updates, *arrays, indexer=(slice(None),) + indexer, shape=(size,) + shape
+    )
+    return out, 0
+
+
 scatter_add_p = Primitive(
     "scatter_add",
     impl=_scatter_add_impl,
@@ -94,6 +130,7 @@ scatter_add_p = Primitive(
         scatter_add_p.bind(tangents[0], *primals[1:], indexer=indexer, shape=shape),
     ),
     transpose=_scatter_add_transpose,
+    batch=_scatter_add_batch,
 )
 
 

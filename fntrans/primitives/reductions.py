@@ -12,7 +12,8 @@ from fntrans.core.aval import ShapedArray
 from fntrans.core.primitive import Primitive
 from fntrans.primitives._rules import dtype_of, shape_of, zero_jvp, zero_vjp
 from fntrans.primitives.elementwise import convert_element_type, div, eq, mul
-from fntrans.primitives.structural import broadcast_to, reshape
+from fntrans.primitives._batching import reducing_batch
+from fntrans.primitives.structural import broadcast_to, move_axis, reshape
 
 
 def _reduced_shape(shape, axes):
@@ -47,6 +48,7 @@ reduce_sum_p = Primitive(
         reduce_sum(tangents[0], axes),
     ),
     transpose=lambda ct, x, *, axes: (expand_reduced(ct, x.shape, axes),),
+    batch=reducing_batch,
 )
 
 
@@ -82,6 +84,7 @@ def _extremum(name, reducer):
         shape=lambda x, *, axes: x.update(shape=_reduced_shape(x.shape, axes)),
         jvp=jvp,
         vjp=vjp,
+        batch=reducing_batch,
     )
     return prim
 
@@ -100,6 +103,10 @@ def _argext(name, finder):
         ),
         jvp=zero_jvp(lambda: prim),
         vjp=zero_vjp,
+        batch=lambda prim, vals, dims, *, axis: (
+            prim.bind(move_axis(vals[0], dims[0], 0), axis=axis + 1),
+            0,
+        ),
     )
     return prim
 

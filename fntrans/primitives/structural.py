@@ -14,6 +14,15 @@ from fntrans.primitives._rules import shape_of, unbroadcast
 
 # ---- broadcast_to ----
 
+
+def _broadcast_to_batch(prim, vals, dims, *, shape):
+    (x,), (d,) = vals, dims
+    x = move_axis(x, d, 0)
+    per_example = x.shape[1:]
+    x = reshape(x, x.shape[:1] + (1,) * (len(shape) - len(per_example)) + per_example)
+    return broadcast_to(x, x.shape[:1] + shape), 0
+
+
 broadcast_to_p = Primitive(
     "broadcast_to",
     impl=lambda xp, x, *, shape: xp.broadcast_to(x, shape),
@@ -23,6 +32,7 @@ broadcast_to_p = Primitive(
         broadcast_to(tangents[0], shape),
     ),
     transpose=lambda ct, x, *, shape: (unbroadcast(ct, x.shape),),
+    batch=_broadcast_to_batch,
 )
 
 
@@ -50,6 +60,10 @@ reshape_p = Primitive(
     ),
     transpose=lambda ct, x, *, shape: (reshape(ct, x.shape),),
     vjp=lambda ct, ans, x, *, shape, needs: (reshape_p.bind(ct, shape=x.shape),),
+    batch=lambda prim, vals, dims, *, shape: (
+        reshape(move_axis(vals[0], dims[0], 0), vals[0].shape[dims[0] : dims[0] + 1] + shape),
+        0,
+    ),
 )
 
 
@@ -72,6 +86,11 @@ transpose_p = Primitive(
         transpose_p.bind(tangents[0], axes=axes),
     ),
     transpose=lambda ct, x, *, axes: (transpose_p.bind(ct, axes=tuple(np.argsort(axes).tolist())),),
+    # per-example axis a is axis a + (a >= d) of the batch; the batch axis goes first
+    batch=lambda prim, vals, dims, *, axes: (
+        transpose_p.bind(vals[0], axes=(dims[0],) + tuple(a + (a >= dims[0]) for a in axes)),
+        0,
+    ),
 )
 
 
@@ -112,12 +131,19 @@ def _join_transpose(ct, *xs, axis, new_axis):
     return tuple(p if type(x) is Undefined else None for p, x in zip(pieces, xs))
 
 
+def _join_batch(prim, vals, dims, *, axis, new_axis):
+    size = next(v.shape[d] for v, d in zip(vals, dims) if d is not None)
+    xs = [bdim_to_front(v, d, size) for v, d in zip(vals, dims)]
+    return join(xs, axis=axis + 1, new_axis=new_axis), 0
+
+
 join_p = Primitive(
     "concatenate",
     impl=_join_impl,
     shape=_join_shape,
     jvp=_join_jvp,
     transpose=_join_transpose,
+    batch=_join_batch,
 )
 
 
@@ -159,12 +185,18 @@ def _split_transpose(cts, x, *, sizes, axis, new_axis):
     return (join(cts, axis=axis, new_axis=new_axis),)
 
 
+def _split_batch(prim, vals, dims, *, sizes, axis, new_axis):
+    pieces = split(move_axis(vals[0], dims[0], 0), sizes, axis + 1, new_axis)
+    return pieces, (0,) * len(pieces)
+
+
 split_p = Primitive(
     "split",
     impl=_split_impl,
     shape=_split_shape,
     jvp=_split_jvp,
     transpose=_split_transpose,
+    batch=_split_batch,
     multiple_results=True,
 )
 
@@ -172,6 +204,25 @@ split_p = Primitive(
 def split(x, sizes, axis, new_axis=False):
     """``x`` cut along ``axis`` into pieces of ``sizes`` (unstacked if ``new_axis``)."""
     return split_p.bind(x, sizes=tuple(sizes), axis=axis, new_axis=new_axis)
+
+
+# ---- axis helpers for batching rules ----
+
+
+def move_axis(x, src: int, dst: int):
+    """``x`` with axis ``src`` moved to position ``dst``."""
+    if src == dst:
+        return x
+    order = [i for i in range(len(x.shape)) if i != src]
+    order.insert(dst, src)
+    return transpose(x, tuple(order))
+
+
+def bdim_to_front(x, bdim, size: int):
+    """``x`` with its batch axis first; an unbatched ``x`` is broadcast to ``size``."""
+    if bdim is None:
+        return broadcast_to(x, (size,) + tuple(shape_of(x)))
+    return move_axis(x, bdim, 0)
 
 
 # ---- zeros: constants, computed at once (never traced) ----

@@ -1,0 +1,214 @@
+"""Jacobians and Hessians as batched JVPs and VJPs: one pass over the whole basis."""
+
+from __future__ import annotations
+
+import functools
+import math
+from typing import Callable, Sequence
+
+import numpy as np
+
+from fntrans import errors
+from fntrans.api import (
+    _as_differentiable,
+    _check_argnums,
+    _concrete,
+    grad,
+    jvp,
+    ones_like_value,
+    vjp,
+)
+from fntrans.backend import module_of
+from fntrans.primitives.structural import reshape, split
+from fntrans.tree import tree_flatten, tree_map, tree_unflatten
+from fntrans.vectorize import vmap
+
+
+class _Differentiated:
+    """The differentiated part of a call: ``args[argnums]`` as one pytree."""
+
+    def __init__(self, transform, f, argnums, args, holomorphic=False):
+        nums = _check_argnums(transform, argnums)
+        n = len(args)
+        for k in nums:
+            if not -n <= k < n:
+                raise errors.bad_argnums(transform, k, n)
+        self.positions = tuple(k % n for k in nums)
+        self.single = isinstance(argnums, int)
+        self.f, self.args = f, args
+        value = args[self.positions[0]] if self.single else tuple(args[p] for p in self.positions)
+        leaves, self.tree = tree_flatten(value)
+        self.leaves = [
+            _as_differentiable(x, transform, f"input {i}", holomorphic)
+            for i, x in enumerate(leaves)
+        ]
+        self.value = tree_unflatten(self.tree, self.leaves)
+
+    def function(self, value):
+        """``f`` as a function of the differentiated part only."""
+        full = list(self.args)
+        values = (value,) if self.single else value
+        for pos, v in zip(self.positions, values):
+            full[pos] = v
+        return self.f(*full)
+
+
+def _basis(leaves, like=None):
+    """The standard basis of the flattened ``leaves``: one array per leaf, of shape
+    ``(N,) + leaf.shape`` and the leaf's dtype, where N is the total size."""
+    sizes = [math.prod(np.shape(x)) for x in leaves]
+    total = sum(sizes)
+    xp = module_of(_concrete(leaves[0]))
+    eye = xp.eye(total)
+    pieces, start = [], 0
+    for x, size in zip(leaves, sizes):
+        piece = eye[:, start : start + size].reshape((total,) + tuple(np.shape(x)))
+        pieces.append(piece.astype(x.dtype))
+        start += size
+    return pieces
+
+
+def _assemble(out_flat, out_tree, in_flat, in_tree, block):
+    """Nested Jacobian: outer structure the output's, inner the input's, with
+    ``block(i, j)`` reshaped to ``out_i.shape + in_j.shape``."""
+    return tree_unflatten(
+        out_tree,
+        [
+            tree_unflatten(
+                in_tree,
+                [
+                    reshape(block(i, j), tuple(np.shape(o)) + tuple(np.shape(x)))
+                    for j, x in enumerate(in_flat)
+                ],
+            )
+            for i, o in enumerate(out_flat)
+        ],
+    )
+
+
+def _cut(x, sizes, axis):
+    return split(x, sizes, axis) if len(sizes) > 1 else (x,)
+
+
+def jacfwd(
+    f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False, holomorphic: bool = False
+) -> Callable:
+    """The Jacobian of ``f`` by forward mode: one batched JVP over the input basis.
+
+    Args:
+        f: the function; inputs and outputs may be pytrees of arrays.
+        argnums: the argument(s) to differentiate; a tuple gives a tuple.
+        has_aux: ``f`` returns ``(out, aux)``; then ``(jacobian, aux)`` is returned.
+        holomorphic: ``f`` is complex-differentiable.
+
+    Returns:
+        A function returning the Jacobian: for each output leaf and input leaf,
+        an array of shape ``out.shape + in.shape``, nested as the output's
+        structure around the input's.
+
+    >>> import fntrans as ft, fntrans.numpy as fnp
+    >>> ft.jacfwd(lambda x: x ** 2)(fnp.array([1.0, 2.0]))
+    array([[2., 0.],
+           [0., 4.]])
+    """
+
+    @functools.wraps(f)
+    def jacobian(*args):
+        d = _Differentiated("jacfwd", f, argnums, args, holomorphic)
+
+        def pushforward(*basis_leaves):
+            tangent = tree_unflatten(d.tree, basis_leaves)
+            return jvp(d.function, (d.value,), (tangent,), has_aux=has_aux)
+
+        out_axes = (None, -1, None) if has_aux else (None, -1)
+        result = vmap(pushforward, out_axes=out_axes)(*_basis(d.leaves))
+        out_flat, out_tree = tree_flatten(result[0])
+        # each output tangent has shape out.shape + (N,): cut N into the inputs
+        sizes = [math.prod(np.shape(x)) for x in d.leaves]
+        cut = [_cut(t, sizes, len(np.shape(t)) - 1) for t in tree_flatten(result[1])[0]]
+        jac = _assemble(out_flat, out_tree, d.leaves, d.tree, lambda i, j: cut[i][j])
+        return (jac, result[2]) if has_aux else jac
+
+    return jacobian
+
+
+def jacrev(
+    f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False, holomorphic: bool = False
+) -> Callable:
+    """The Jacobian of ``f`` by reverse mode: one forward pass, then one batched
+    VJP over the output basis.
+
+    Args and returns as for :func:`jacfwd`.
+
+    >>> import fntrans as ft, fntrans.numpy as fnp
+    >>> ft.jacrev(lambda x: fnp.sin(x) * 2.0)(fnp.zeros(2))
+    array([[2., 0.],
+           [0., 2.]])
+    """
+
+    @functools.wraps(f)
+    def jacobian(*args):
+        d = _Differentiated("jacrev", f, argnums, args, holomorphic)
+        result = vjp(d.function, d.value, has_aux=has_aux)
+        out_flat, out_tree = tree_flatten(result[0])
+        vjp_fn = result[1]
+
+        def pullback(*basis_leaves):
+            return vjp_fn(tree_unflatten(out_tree, basis_leaves))[0]
+
+        cts = vmap(pullback)(*_basis(out_flat))  # each input's: (M,) + in.shape
+        sizes = [math.prod(np.shape(o)) for o in out_flat]
+        cut = [_cut(c, sizes, 0) for c in tree_flatten(cts)[0]]
+        jac = _assemble(out_flat, out_tree, d.leaves, d.tree, lambda i, j: cut[j][i])
+        return (jac, result[2]) if has_aux else jac
+
+    return jacobian
+
+
+def hessian(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
+    """The Hessian of a scalar ``f``: ``jacfwd(jacrev(f))``.
+
+    >>> import fntrans as ft, fntrans.numpy as fnp
+    >>> ft.hessian(lambda x: fnp.sum(x ** 3))(fnp.array([1.0, 2.0]))
+    array([[ 6.,  0.],
+           [ 0., 12.]])
+    """
+    return jacfwd(jacrev(f, argnums), argnums)
+
+
+def hvp(f: Callable, primals: Sequence, tangents: Sequence) -> tuple:
+    """The Hessian-vector product ``H v`` of a scalar ``f`` at ``primals``, by
+    forward-over-reverse: the Hessian is never formed.
+
+    Args:
+        f: a function returning one real value.
+        primals: a tuple of arguments.
+        tangents: a tuple of the same structure (the vector ``v``).
+
+    Returns:
+        ``H v``, a tuple in the structure of ``primals``.
+
+    >>> import fntrans as ft, fntrans.numpy as fnp
+    >>> ft.hvp(lambda x: fnp.sum(x ** 3), (fnp.array([1.0, 2.0]),), (fnp.array([1.0, 0.0]),))
+    (array([6., 0.]),)
+    """
+    argnums = tuple(range(len(primals)))
+    return jvp(grad(f, argnums), tuple(primals), tuple(tangents))[1]
+
+
+def elementwise_grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
+    """The derivative of an elementwise ``f``: the VJP with a cotangent of ones
+    (the column sums of the Jacobian, autograd's ``elementwise_grad``).
+
+    >>> import fntrans as ft, fntrans.numpy as fnp
+    >>> ft.elementwise_grad(fnp.sin)(fnp.zeros(3))
+    array([1., 1., 1.])
+    """
+
+    @functools.wraps(f)
+    def derivative(*args):
+        d = _Differentiated("elementwise_grad", f, argnums, args)
+        out, vjp_fn = vjp(d.function, d.value)
+        return vjp_fn(tree_map(ones_like_value, out))[0]
+
+    return derivative

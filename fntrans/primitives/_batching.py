@@ -1,0 +1,54 @@
+"""Batching rules shared by families of primitives."""
+
+from __future__ import annotations
+
+from fntrans.primitives import structural as st
+
+
+def elementwise_batch(prim, vals, dims, **params):
+    """Batching rule of NumPy-broadcasting elementwise primitives.
+
+    Batched operands get their batch axis first, then size-1 axes up to the
+    output's rank, so NumPy's right-aligned broadcasting lines them up with
+    the unbatched ones.
+    """
+    rank = max(
+        (len(v.shape) - (d is not None) for v, d in zip(vals, dims) if hasattr(v, "shape")),
+        default=0,
+    )
+    moved = []
+    for v, d in zip(vals, dims):
+        if d is not None:
+            v = st.move_axis(v, d, 0)
+            per_example = v.shape[1:]
+            if len(per_example) < rank:
+                v = st.reshape(v, v.shape[:1] + (1,) * (rank - len(per_example)) + per_example)
+        moved.append(v)
+    return prim.bind(*moved, **params), 0
+
+
+def reducing_batch(prim, vals, dims, *, axes):
+    """Batching rule of reductions over static ``axes``."""
+    (x,), (d,) = vals, dims
+    return prim.bind(st.move_axis(x, d, 0), axes=tuple(a + 1 for a in axes)), 0
+
+
+def looped_batch(prim, vals, dims, **params):
+    """Batching by a loop over the examples: correct for any primitive, slow.
+
+    For primitives without a rule of their own (and index arrays that differ
+    per example).
+    """
+    from fntrans.primitives.indexing import getitem
+
+    size = next(v.shape[d] for v, d in zip(vals, dims) if d is not None)
+    results = []
+    for i in range(size):
+        args = [
+            v if d is None else getitem(v, (slice(None),) * d + (i,)) for v, d in zip(vals, dims)
+        ]
+        results.append(prim.bind(*args, **params))
+    if prim.multiple_results:
+        outs = tuple(st.join(list(parts), axis=0, new_axis=True) for parts in zip(*results))
+        return outs, (0,) * len(outs)
+    return st.join(results, axis=0, new_axis=True), 0

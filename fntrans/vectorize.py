@@ -1,0 +1,132 @@
+"""``vmap``: a function over a batch of inputs, computed in one pass."""
+
+from __future__ import annotations
+
+import functools
+from typing import Any, Callable
+
+import numpy as np
+import optree
+
+from fntrans.core.interpreter import new_interpreter
+from fntrans.interpreters.batching import Batch, BatchTracer
+from fntrans.primitives.structural import broadcast_to, move_axis
+from fntrans.tree import NAMESPACE
+
+
+def _axis_leaves(transform: str, what: str, axes, tree) -> list:
+    """One axis (int or None) per leaf of ``tree``, from ``axes``, a pytree prefix of it."""
+    try:
+        return optree.broadcast_prefix(axes, tree, none_is_leaf=True, namespace=NAMESPACE)
+    except ValueError as e:
+        given = optree.tree_structure(axes, none_is_leaf=True, namespace=NAMESPACE)
+        expected = optree.tree_structure(tree, namespace=NAMESPACE)
+        raise ValueError(
+            f"{transform}: {what} must be an int, None, or a pytree prefix of the "
+            f"{what.split('_')[0]}puts' structure, but got {what}={axes!r} (structure "
+            f"{given}) for {what.split('_')[0]}puts of structure {expected} ({e})."
+        ) from None
+
+
+def _check_axis_spec(transform: str, name: str, spec) -> None:
+    for leaf in optree.tree_leaves(spec, none_is_leaf=True, namespace=NAMESPACE):
+        if leaf is not None and not (isinstance(leaf, int) and not isinstance(leaf, bool)):
+            raise TypeError(
+                f"{transform}: {name} entries must be ints or None, but got {leaf!r} in "
+                f"{name}={spec!r}."
+            )
+
+
+def vmap(f: Callable, in_axes: Any = 0, out_axes: Any = 0) -> Callable:
+    """``f`` mapped over an axis of its inputs, computed in one batched pass.
+
+    Args:
+        f: the function of one example.
+        in_axes: the axis to map of each argument: an int (negative counts
+            from the end), ``None`` (not mapped: the same for every example),
+            or a tuple with one entry per positional argument, each a pytree
+            prefix of that argument. Keyword arguments are mapped over axis 0.
+        out_axes: where the batch axis goes in each output (int, ``None`` for
+            outputs that do not vary, or a pytree prefix of the output).
+
+    Returns:
+        The batched function.
+
+    >>> import fntrans as ft, fntrans.numpy as fnp
+    >>> ft.vmap(lambda row, w: fnp.dot(row, w), in_axes=(0, None))(fnp.eye(2), fnp.array([3.0, 4.0]))
+    array([3., 4.])
+    """
+    _check_axis_spec("vmap", "in_axes", in_axes)
+    _check_axis_spec("vmap", "out_axes", out_axes)
+
+    @functools.wraps(f)
+    def batched(*args, **kwargs):
+        axes_spec = in_axes
+        if isinstance(axes_spec, list):
+            axes_spec = tuple(axes_spec)
+        if isinstance(axes_spec, tuple):
+            if len(axes_spec) != len(args):
+                raise ValueError(
+                    f"vmap: in_axes has {len(axes_spec)} entries, but the function was "
+                    f"called with {len(args)} positional argument(s); give one entry per "
+                    f"argument (or one int for all)."
+                )
+        else:
+            axes_spec = (axes_spec,) * len(args)
+        call_args = (args, kwargs)
+        spec = (axes_spec, {k: 0 for k in kwargs})
+        axes = _axis_leaves("vmap", "in_axes", spec, call_args)
+        leaves, treedef = optree.tree_flatten(call_args, none_is_leaf=True, namespace=NAMESPACE)
+        size = _batch_size(leaves, axes)
+        with new_interpreter(Batch(size)) as interp:
+            inputs = [
+                leaf if axis is None else BatchTracer(interp, leaf, axis % np.ndim(leaf))
+                for leaf, axis in zip(leaves, axes)
+            ]
+            new_args, new_kwargs = optree.tree_unflatten(treedef, inputs)
+            out = f(*new_args, **new_kwargs)
+        out_leaves, out_tree = optree.tree_flatten(out, none_is_leaf=True, namespace=NAMESPACE)
+        out_axes_leaves = _axis_leaves("vmap", "out_axes", out_axes, out)
+        results = [_unbatch(interp, o, axis, size) for o, axis in zip(out_leaves, out_axes_leaves)]
+        return optree.tree_unflatten(out_tree, results)
+
+    return batched
+
+
+def _batch_size(leaves, axes) -> int:
+    sizes = []
+    for i, (leaf, axis) in enumerate(zip(leaves, axes)):
+        if axis is None or leaf is None:
+            continue
+        shape = np.shape(leaf)
+        if not -len(shape) <= axis < len(shape):
+            raise ValueError(
+                f"vmap: in_axes={axis} is out of range for input {i}, which has shape "
+                f"{tuple(shape)} ({len(shape)} dimension(s)); valid axes are "
+                f"{-len(shape)} to {len(shape) - 1}, or None to leave it unmapped."
+            )
+        sizes.append((i, shape[axis], tuple(shape)))
+    if not sizes:
+        raise ValueError("vmap needs at least one input with a mapped axis (not all in_axes None).")
+    if len({s for _, s, _ in sizes}) > 1:
+        listed = ", ".join(f"input {i} of shape {shape} has size {s}" for i, s, shape in sizes)
+        raise ValueError(f"vmap got inconsistent sizes for the mapped axis: {listed}.")
+    return sizes[0][1]
+
+
+def _unbatch(interp, out, axis, size):
+    if out is None:
+        return None
+    batched = type(out) is BatchTracer and out._interp is interp
+    if axis is None:
+        if batched:
+            raise ValueError(
+                "vmap: out_axes is None for an output that varies across the batch; "
+                "give it an axis to map."
+            )
+        return out
+    if batched:
+        val, bdim = out.val, out.bdim
+    else:
+        val, bdim = broadcast_to(out, (size,) + tuple(np.shape(out))), 0
+    return move_axis(val, bdim, axis % len(val.shape))
