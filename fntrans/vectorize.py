@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import functools
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import optree
@@ -53,7 +54,8 @@ def vmap(f: Callable, in_axes: Any = 0, out_axes: Any = 0) -> Callable:
         The batched function.
 
     >>> import fntrans as ft, fntrans.numpy as fnp
-    >>> ft.vmap(lambda row, w: fnp.dot(row, w), in_axes=(0, None))(fnp.eye(2), fnp.array([3.0, 4.0]))
+    >>> dot_rows = ft.vmap(lambda row, w: fnp.dot(row, w), in_axes=(0, None))
+    >>> dot_rows(fnp.eye(2), fnp.array([3.0, 4.0]))
     array([3., 4.])
     """
     _check_axis_spec("vmap", "in_axes", in_axes)

@@ -23,7 +23,6 @@ from fntrans.primitives._rules import (
     zero_vjp,
 )
 
-
 _PYTHON_SCALARS = (bool, int, float, complex)
 
 

@@ -10,9 +10,9 @@ import numpy as np
 
 from fntrans.core.aval import ShapedArray
 from fntrans.core.primitive import Primitive
+from fntrans.primitives._batching import reducing_batch
 from fntrans.primitives._rules import dtype_of, shape_of, zero_jvp, zero_vjp
 from fntrans.primitives.elementwise import convert_element_type, div, eq, mul
-from fntrans.primitives._batching import reducing_batch
 from fntrans.primitives.structural import broadcast_to, move_axis, reshape
 
 
