@@ -63,7 +63,7 @@ def _basis(leaves, like=None):
     pieces, start = [], 0
     for x, size in zip(leaves, sizes):
         piece = eye[:, start : start + size].reshape((total,) + tuple(np.shape(x)))
-        pieces.append(piece.astype(x.dtype))
+        pieces.append(piece.astype(x.dtype, copy=False))
         start += size
     return pieces
 

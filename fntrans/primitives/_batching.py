@@ -16,6 +16,14 @@ def elementwise_batch(prim, vals, dims, **params):
         (len(v.shape) - (d is not None) for v, d in zip(vals, dims) if hasattr(v, "shape")),
         default=0,
     )
+    batched = [(v, d) for v, d in zip(vals, dims) if d is not None]
+    d0 = batched[0][1]
+    if all(d == d0 and len(v.shape) == rank + 1 for v, d in batched) and all(
+        d is not None or len(getattr(v, "shape", ())) <= rank - d0 for v, d in zip(vals, dims)
+    ):
+        # batched operands agree on the batch axis, and every unbatched one
+        # broadcasts against the axes after it: no data needs to move
+        return prim.bind(*vals, **params), d0
     moved = []
     for v, d in zip(vals, dims):
         if d is not None:

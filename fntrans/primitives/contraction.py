@@ -87,8 +87,14 @@ def _matmul_vjp(ct, ans, a, b, *, needs):
 
 def _matmul_batch(prim, vals, dims):
     """Batch axes first, vectors promoted to matrices, ranks padded with size-1
-    axes so NumPy's batch broadcasting lines the operands up."""
+    axes so NumPy's batch broadcasting lines the operands up. Against an
+    unbatched matrix the batch is folded into one matrix product instead, which
+    is one BLAS call rather than one per example."""
     (a, b), (da, db) = vals, dims
+    if da is None and len(b.shape) - 1 <= 2 and len(a.shape) == 2:
+        return _fold_into_columns(a, b, db)
+    if db is None and len(b.shape) == 2:
+        return _fold_into_rows(a, da, b)
     size = (a.shape[da] if da is not None else b.shape[db],)
     a_shape = a.shape if da is None else a.shape[:da] + a.shape[da + 1 :]
     b_shape = b.shape if db is None else b.shape[:db] + b.shape[db + 1 :]
@@ -115,6 +121,31 @@ def _matmul_batch(prim, vals, dims):
         )
         out = reshape(out, keep)
     return out, 0
+
+
+def _fold_into_rows(a, da, b):
+    """Batched ``a`` times an unbatched matrix ``b``: the batch joins a's rows."""
+    a = move_axis(a, da, 0)
+    rows = reshape(a, (_size(a.shape[:-1]), a.shape[-1]))
+    out = matmul(rows, b)
+    return reshape(out, a.shape[:-1] + (b.shape[-1],)), 0
+
+
+def _fold_into_columns(a, b, db):
+    """An unbatched matrix ``a`` times batched ``b``: the batch joins b's columns."""
+    if len(b.shape) == 2:  # a vector per example: columns of a matrix
+        return matmul(a, move_axis(b, db, 1)), 1
+    b = move_axis(b, db, 1)  # (k, B, m)
+    k, size, m = b.shape
+    out = matmul(a, reshape(b, (k, size * m)))
+    return reshape(out, (a.shape[0], size, m)), 1
+
+
+def _size(shape):
+    n = 1
+    for d in shape:
+        n *= d
+    return n
 
 
 matmul_p = Primitive(
