@@ -229,6 +229,8 @@ def _value_and_grad(f, argnums, has_aux, holomorphic, argnames, transform):
             treedefs.append(treedef)
         with new_interpreter(Tape(transform)) as tape:
             inputs = [[tape.new_input(x) for x in leaves] for leaves in flat]
+            # the input nodes, kept before f runs: f may assign into its arguments
+            input_nodes = [[t.node for t in tracers] for tracers in inputs]
             out = call(f, [tree_unflatten(t, xs) for t, xs in zip(treedefs, inputs)])
             out, aux = _split_aux(out, has_aux, transform)
             _check_scalar_output(out, transform, holomorphic)
@@ -236,10 +238,10 @@ def _value_and_grad(f, argnums, has_aux, holomorphic, argnames, transform):
         aux = _lower_tree(tape, aux)
         cts = {}
         if tape.is_own(out):
-            cts = tape.backward([out], [ones_like_value(value)], keep=False)
+            cts = tape.backward([out.node], [ones_like_value(value)], keep=False)
         grads = [
-            tree_unflatten(treedef, [_input_ct(cts, t) for t in tracers])
-            for treedef, tracers in zip(treedefs, inputs)
+            tree_unflatten(treedef, [_input_ct(cts, n, x) for n, x in zip(nodes, leaves)])
+            for treedef, nodes, leaves in zip(treedefs, input_nodes, flat)
         ]
         return (value, aux), grads[0] if selector.single else tuple(grads)
 
@@ -252,9 +254,9 @@ def _value_and_grad(f, argnums, has_aux, holomorphic, argnames, transform):
     return value_and_grad_f
 
 
-def _input_ct(cts, tracer):
-    ct = cts.get(id(tracer))
-    return zeros_like_value(tracer.primal) if ct is None else ct
+def _input_ct(cts, node, value):
+    ct = cts.get(node)
+    return zeros_like_value(value) if ct is None else ct
 
 
 def _check_scalar_output(out, transform, holomorphic):
@@ -296,18 +298,20 @@ def vjp(f: Callable, *primals: Any, has_aux: bool = False):
     flat = [_as_differentiable(x, "vjp", f"primal {i}") for i, x in enumerate(flat)]
     with new_interpreter(Tape("vjp")) as tape:
         inputs = [tape.new_input(x) for x in flat]
+        input_nodes = [t.node for t in inputs]
         out = f(*tree_unflatten(in_tree, inputs))
         out, aux = _split_aux(out, has_aux, "vjp")
     out_flat, out_tree = tree_flatten(out)
     out_values = [_lower(tape, o) for o in out_flat]
+    out_nodes = [o.node if tape.is_own(o) else None for o in out_flat]
 
     def vjp_fn(ct):
         ct_flat, ct_tree = tree_flatten(ct)
         if ct_tree != out_tree:
             raise errors.structure_mismatch("vjp_fn: the cotangent", out_tree, ct_tree)
         ct_flat = [_fit_to(c, o, "vjp_fn: the cotangent") for c, o in zip(ct_flat, out_values)]
-        cts = tape.backward(out_flat, ct_flat, keep=True)
-        return tree_unflatten(in_tree, [_input_ct(cts, t) for t in inputs])
+        cts = tape.backward(out_nodes, ct_flat, keep=True)
+        return tree_unflatten(in_tree, [_input_ct(cts, n, x) for n, x in zip(input_nodes, flat)])
 
     result = tree_unflatten(out_tree, out_values)
     if has_aux:

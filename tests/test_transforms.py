@@ -219,7 +219,7 @@ def test_grad_frees_the_tape_as_it_walks_back():
     with ft.core.new_interpreter(Tape()) as tape:
         x = tape.new_input(np.ones(3))
         y = fnp.sum(fnp.sin(x) * x)
-    tape.backward([y], [np.float64(1.0)], keep=False)
+    tape.backward([y.node], [np.float64(1.0)], keep=False)
     assert all(eqn is None for eqn in tape.eqns)
 
 

@@ -1,14 +1,20 @@
 """Reverse mode: record as you go onto a tape, then walk it backwards.
 
 Each primitive applied to a ``ReverseTracer`` runs on the primal values (under
-the enclosing interpreters) and appends one equation to the tape, whose
-inputs and outputs are the tracers themselves: the tape is an IR program whose
-variables still hold their values (the residuals). The backward pass calls each
-primitive's VJP rule; rules bind primitives, so enclosing transforms see the
-backward pass too — that is what makes ``grad(grad(f))`` work.
+the enclosing interpreters) and appends one equation to the tape. The tape is
+an IR program whose variables are node numbers and whose equations keep their
+input values (the residuals). A tracer is a handle: it points at a node and
+its value, and assigning into it (``x[i] = v``) points it at a new node,
+leaving every recorded value as it was.
+
+The backward pass calls each primitive's VJP rule; rules bind primitives, so
+enclosing transforms see the backward pass too — that is what makes
+``grad(grad(f))`` work.
 """
 
 from __future__ import annotations
+
+import itertools
 
 from fntrans.backend import array_module
 from fntrans.core.aval import aval_of
@@ -19,11 +25,14 @@ from fntrans.primitives.elementwise import add, convert_element_type, real
 
 
 class ReverseTracer(Tracer):
-    __slots__ = ("primal",)
+    """A value on the tape: ``node`` is its variable (``None`` for a constant)."""
 
-    def __init__(self, interp, primal):
+    __slots__ = ("primal", "node")
+
+    def __init__(self, interp, primal, node):
         self._interp = interp
         self.primal = primal
+        self.node = node
 
     @property
     def aval(self):
@@ -34,6 +43,9 @@ class ReverseTracer(Tracer):
         p = self.primal
         return p.concrete if isinstance(p, Tracer) else p
 
+    def carries_derivative(self) -> bool:
+        return self.node is not None
+
     # read straight from the value: no abstract value is built on the eager path
     shape = property(lambda self: self.primal.shape)
     dtype = property(lambda self: self.primal.dtype)
@@ -41,77 +53,88 @@ class ReverseTracer(Tracer):
     size = property(lambda self: self.primal.size)
 
 
-def _carries_derivative(value) -> bool:
-    return value.dtype.kind in "fc"
-
-
 class Record(Eqn):
-    """A tape equation that also keeps what the backward pass needs: the primal
-    inputs (residuals) and which inputs want a cotangent."""
+    """A tape equation. ``invars`` holds a node number where ``needs`` is true
+    (an input that wants a cotangent) and the constant itself elsewhere;
+    ``primals`` are the input values (residuals) and ``ans`` the output value(s)."""
 
-    __slots__ = ("primals", "needs")
+    __slots__ = ("primals", "needs", "ans")
 
-    def __init__(self, prim, invars, outvars, params, primals, needs):
+    def __init__(self, prim, invars, outvars, params, primals, needs, ans):
         self.prim = prim
         self.invars = invars
         self.outvars = outvars
         self.params = params
         self.primals = primals
         self.needs = needs
+        self.ans = ans
 
 
 class Tape(Interpreter):
     """The reverse-mode interpreter: its state is the list of recorded equations."""
 
-    __slots__ = ("eqns",)
+    __slots__ = ("eqns", "_counter")
 
     def __init__(self, name: str = "grad"):
         super().__init__(name)
         self.eqns = []
+        self._counter = itertools.count()
 
     def new_input(self, value) -> ReverseTracer:
-        return ReverseTracer(self, value)
+        return ReverseTracer(self, value, next(self._counter))
+
+    def lift(self, value) -> ReverseTracer:
+        """A constant of this transform: a handle that can be assigned into."""
+        return ReverseTracer(self, value, None)
 
     def process_primitive(self, prim, args, params):
-        primals, needs = [], []
+        primals, needs, invars = [], [], []
         lower = False  # whether an enclosing transform's tracer is among the inputs
+        any_need = False
         for a in args:
-            own = type(a) is ReverseTracer and a._interp is self
-            if own:
+            need = False
+            if type(a) is ReverseTracer and a._interp is self:
+                need = a.node is not None
+                any_need |= need
                 a = a.primal
             if isinstance(a, Tracer):
                 lower = True
             primals.append(a)
-            needs.append(own)
+            needs.append(need)
         if lower:
             ans = prim.bind(*primals, **params)
         else:  # nothing else traces these values: compute directly
             ans = prim.impl(array_module(primals), *primals, **params)
+        if not any_need:
+            return ans  # constants in, constant out
         if prim.multiple_results:
-            outs = tuple(ReverseTracer(self, a) if _carries_derivative(a) else a for a in ans)
-            self.eqns.append(Record(prim, args, outs, params, primals, needs))
-            return outs
+            nodes = tuple(next(self._counter) if _differentiable(a) else None for a in ans)
+            invars = [a.node if need else p for a, p, need in zip(args, primals, needs)]
+            self.eqns.append(Record(prim, invars, nodes, params, primals, needs, ans))
+            return tuple(a if n is None else ReverseTracer(self, a, n) for a, n in zip(ans, nodes))
         if ans.dtype.kind not in "fc":
             return ans  # integer and boolean results carry no derivative
-        out = ReverseTracer(self, ans)
-        self.eqns.append(Record(prim, args, (out,), params, primals, needs))
-        return out
+        node = next(self._counter)
+        invars = [a.node if need else p for a, p, need in zip(args, primals, needs)]
+        self.eqns.append(Record(prim, invars, (node,), params, primals, needs, ans))
+        return ReverseTracer(self, ans, node)
 
     def is_own(self, x) -> bool:
-        return type(x) is ReverseTracer and x._interp is self
+        return type(x) is ReverseTracer and x._interp is self and x.node is not None
 
-    def backward(self, outputs, cts, *, keep: bool) -> dict:
-        """Propagates cotangents ``cts`` of ``outputs`` back through the tape.
+    def backward(self, out_nodes, cts, *, keep: bool) -> dict:
+        """Propagates cotangents ``cts`` of the nodes ``out_nodes`` back through the tape.
 
-        Returns a dict from ``id(tracer)`` to the accumulated cotangent, which
-        holds the inputs' cotangents at the end. With ``keep=False`` each
-        equation is dropped once processed, freeing residuals after their last
-        use; with ``keep=True`` the tape can be walked again.
+        Returns a dict from node to accumulated cotangent, which holds the
+        inputs' cotangents at the end. With ``keep=False`` each equation is
+        dropped once processed, freeing residuals after their last use; with
+        ``keep=True`` the tape can be walked again.
         """
         acc = {}
-        for out, ct in zip(outputs, cts):
-            if self.is_own(out) and ct is not None:
-                _accumulate(acc, out, ct)
+        for node, ct in zip(out_nodes, cts):
+            if node is not None and ct is not None:
+                prev = acc.get(node)
+                acc[node] = ct if prev is None else add(prev, ct)
         eqns = self.eqns
         pop = acc.pop
         for i in range(len(eqns) - 1, -1, -1):
@@ -120,52 +143,53 @@ class Tape(Interpreter):
                 eqns[i] = None
             prim = eqn.prim
             if prim.multiple_results:
-                ct = tuple(pop(id(o), None) for o in eqn.outvars)
+                ct = tuple(None if n is None else pop(n, None) for n in eqn.outvars)
                 if all(c is None for c in ct):
                     continue
-                ans = tuple(o.primal if self.is_own(o) else o for o in eqn.outvars)
             else:
-                out = eqn.outvars[0]
-                ct = pop(id(out), None)
+                ct = pop(eqn.outvars[0], None)
                 if ct is None:
                     continue
-                ans = out.primal
             needs = eqn.needs
-            cts_in = prim.vjp(ct, ans, *eqn.primals, needs=needs, **eqn.params)
-            for a, need, ct_a in zip(eqn.invars, needs, cts_in):
+            cts_in = prim.vjp(ct, eqn.ans, *eqn.primals, needs=needs, **eqn.params)
+            for node, need, primal, ct_a in zip(eqn.invars, needs, eqn.primals, cts_in):
                 if need and ct_a is not None:
-                    if ct_a.dtype != a.primal.dtype:
-                        ct_a = fit_cotangent(ct_a, a.primal)
-                    key = id(a)
-                    prev = acc.get(key)
-                    acc[key] = ct_a if prev is None else add(prev, ct_a)
+                    if ct_a.dtype != primal.dtype:
+                        ct_a = fit_cotangent(ct_a, primal)
+                    prev = acc.get(node)
+                    acc[node] = ct_a if prev is None else add(prev, ct_a)
         return acc
 
-    def as_ir(self, inputs, outputs) -> IR:
-        """The tape as a printable IR program from ``inputs`` to ``outputs``."""
-        names = {}
+    def as_ir(self, input_nodes, output_nodes) -> IR:
+        """The tape as a printable IR program from ``input_nodes`` to ``output_nodes``."""
+        variables = {}
 
-        def var(x):
-            if self.is_own(x):
-                if id(x) not in names:
-                    names[id(x)] = Var(x.aval)
-                return names[id(x)]
-            return Literal(x)
+        def var(node, value):
+            if node not in variables:
+                variables[node] = Var(aval_of(value))
+            return variables[node]
 
-        invars = [var(x) for x in inputs]
-        eqns = [
-            Eqn(e.prim, [var(a) for a in e.invars], [var(o) for o in e.outvars], e.params)
-            for e in self.eqns
-            if e is not None
-        ]
-        return IR(invars, [], [], eqns, [var(x) for x in outputs])
+        eqns = []
+        for e in self.eqns:
+            if e is None:
+                continue
+            invars = [
+                var(v, p) if need else Literal(p) for v, p, need in zip(e.invars, e.primals, e.needs)
+            ]
+            answers = e.ans if e.prim.multiple_results else (e.ans,)
+            outvars = [var(n, a) for n, a in zip(e.outvars, answers)]
+            eqns.append(Eqn(e.prim, invars, outvars, e.params))
+        return IR(
+            [variables[n] for n in input_nodes if n in variables],
+            [],
+            [],
+            eqns,
+            [variables[n] for n in output_nodes if n in variables],
+        )
 
 
-def _accumulate(acc: dict, tracer: ReverseTracer, ct) -> None:
-    ct = fit_cotangent(ct, tracer.primal)
-    key = id(tracer)
-    prev = acc.get(key)
-    acc[key] = ct if prev is None else add(prev, ct)
+def _differentiable(value) -> bool:
+    return value.dtype.kind in "fc"
 
 
 def fit_cotangent(ct, primal):
