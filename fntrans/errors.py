@@ -135,3 +135,20 @@ def batched_control_flow(operation: str, aval) -> ConcretizationError:
         f"fnp.where (or fnp.maximum, fnp.clip, ...) for value-dependent choices "
         f"inside vmap, or pass the argument with in_axes=None."
     )
+
+
+def assign_to_enclosing(owner: str, current: str) -> TypeError:
+    return TypeError(
+        f"Cannot assign into an array owned by an enclosing transform ({owner}) from "
+        f"inside {current}: the enclosing transform has already recorded its value. "
+        f"Build a new array instead, e.g. x = x.at[i].set(v), or create the array "
+        f"with fnp.zeros inside the inner function."
+    )
+
+
+def derivative_into_integer_array(dtype) -> TypeError:
+    return TypeError(
+        f"Cannot assign a value that carries a derivative into an integer array "
+        f"(dtype {dtype}): the derivative would be lost. Create the array with a "
+        f"float dtype, e.g. fnp.zeros(n) or x.astype(float)."
+    )

@@ -18,7 +18,9 @@ class Tracer:
     tracing abstractly).
     """
 
-    __slots__ = ("_interp",)
+    # _base and _views exist only on arrays that are views or have views (see
+    # fntrans.numpy._assignment); they are never set on the hot path.
+    __slots__ = ("_interp", "_base", "_views", "__weakref__")
     # Let NumPy's binary operators defer to ours (``ndarray * tracer``).
     __array_priority__ = 1000
 
@@ -66,11 +68,15 @@ class Tracer:
         # Branching on a concrete value is allowed: it has no derivative to lose.
         return bool(self._concrete_or_raise("bool()"))
 
+    def carries_derivative(self) -> bool:
+        """Whether this value depends on what the transform differentiates."""
+        return True
+
     def _scalar_conversion(self, conversion, name):
-        if is_inexact(self.aval.dtype):
-            self._concrete_or_raise(f"{name}()")
+        value = self._concrete_or_raise(f"{name}()")
+        if is_inexact(self.aval.dtype) and self.carries_derivative():
             raise errors.float_of_tracer(name)
-        return conversion(self._concrete_or_raise(f"{name}()"))
+        return conversion(value)
 
     def __float__(self):
         return self._scalar_conversion(float, "float")
@@ -93,3 +99,13 @@ class Tracer:
         value = self.concrete
         body = self.aval.str_short() if value is None else repr(value)
         return f"Traced<{self._interp.name}>({body})"
+
+
+def become(handle: Tracer, new: Tracer) -> None:
+    """Points ``handle`` at ``new``'s value: array assignment on a traced array.
+
+    Both are tracers of the same interpreter; only the interpreter's own slots
+    are copied, so whatever was recorded from the old value stays as it was.
+    """
+    for name in type(handle).__slots__:
+        setattr(handle, name, getattr(new, name))

@@ -24,14 +24,13 @@ class BatchTracer(Tracer):
 
     @property
     def aval(self):
-        shape = self.val.shape
-        b = self.bdim
-        return ShapedArray(shape[:b] + shape[b + 1 :], self.val.dtype)
+        return ShapedArray(self.shape, self.val.dtype)
 
     @property
     def shape(self):
         shape = self.val.shape
-        return shape[: self.bdim] + shape[self.bdim + 1 :]
+        b = self.bdim
+        return shape if b is None else shape[:b] + shape[b + 1 :]
 
     @property
     def dtype(self):
@@ -39,10 +38,19 @@ class BatchTracer(Tracer):
 
     @property
     def concrete(self):
+        if self.bdim is None:  # the same for every example
+            v = self.val
+            return v.concrete if isinstance(v, Tracer) else v
         return None  # a batch of values has no single value to branch on
 
+    def carries_derivative(self) -> bool:
+        return self.bdim is not None
+
     def _concrete_or_raise(self, operation):
-        raise errors.batched_control_flow(operation, self.aval)
+        value = self.concrete
+        if value is None:
+            raise errors.batched_control_flow(operation, self.aval)
+        return value
 
 
 class Batch(Interpreter):
@@ -54,6 +62,10 @@ class Batch(Interpreter):
         super().__init__(name)
         self.axis_size = axis_size
 
+    def lift(self, value) -> BatchTracer:
+        """A value that is the same for every example, as an assignable handle."""
+        return BatchTracer(self, value, None)
+
     def process_primitive(self, prim, args, params):
         vals, dims = [], []
         for a in args:
@@ -63,6 +75,8 @@ class Batch(Interpreter):
             else:
                 vals.append(a)
                 dims.append(None)
+        if all(d is None for d in dims):
+            return prim.bind(*vals, **params)  # the same for every example
         if prim.batch is None:
             raise errors.missing_rule(prim.name, "batching")
         out, out_dim = prim.batch(prim, vals, dims, **params)

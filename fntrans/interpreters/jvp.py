@@ -25,6 +25,9 @@ class JVPTracer(Tracer):
         p = self.primal
         return p.concrete if isinstance(p, Tracer) else p
 
+    def carries_derivative(self) -> bool:
+        return self.tangent is not None
+
     # read straight from the value: no abstract value is built on the eager path
     shape = property(lambda self: self.primal.shape)
     dtype = property(lambda self: self.primal.dtype)
@@ -39,6 +42,10 @@ class JVP(Interpreter):
 
     def __init__(self, name: str = "jvp"):
         super().__init__(name)
+
+    def lift(self, value) -> JVPTracer:
+        """A constant of this transform (zero tangent): a handle that can be assigned into."""
+        return JVPTracer(self, value, None)
 
     def process_primitive(self, prim, args, params):
         primals, tangents = [], []

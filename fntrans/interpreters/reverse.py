@@ -174,7 +174,8 @@ class Tape(Interpreter):
             if e is None:
                 continue
             invars = [
-                var(v, p) if need else Literal(p) for v, p, need in zip(e.invars, e.primals, e.needs)
+                var(v, p) if need else Literal(p)
+                for v, p, need in zip(e.invars, e.primals, e.needs)
             ]
             answers = e.ans if e.prim.multiple_results else (e.ans,)
             outvars = [var(n, a) for n, a in zip(e.outvars, answers)]

@@ -48,6 +48,10 @@ class Staging(Interpreter):
     def new_input(self, aval) -> StagingTracer:
         return StagingTracer(self, Var(aval))
 
+    def lift(self, value) -> StagingTracer:
+        """A known value as a tracer of this program (a constant)."""
+        return StagingTracer(self, self.var_of(value))
+
     def var_of(self, x):
         if type(x) is StagingTracer and x._interp is self:
             return x.var

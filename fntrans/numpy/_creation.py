@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from fntrans.core.interpreter import current_stack
 from fntrans.core.tracer import Tracer
 from fntrans.primitives.elementwise import convert_element_type
 from fntrans.primitives.structural import join
@@ -39,7 +40,8 @@ def array(object, dtype=None, copy: bool = True, ndmin: int = 0):
 
             out = expand_dims(out, 0)
         return out
-    return np.array(object, dtype=dtype, copy=copy, ndmin=ndmin)
+    out = np.array(object, dtype=dtype, copy=copy, ndmin=ndmin)
+    return _assignable(out) if copy else out
 
 
 def asarray(a, dtype=None):
@@ -56,36 +58,76 @@ def asarray(a, dtype=None):
     return np.asarray(a, dtype=dtype)
 
 
-def _like(fill):
-    def like(a, dtype=None, shape=None):
-        shape = np.shape(a) if shape is None else shape
-        dtype = (a.dtype if hasattr(a, "dtype") else np.result_type(a)) if dtype is None else dtype
-        return fill(shape, dtype)
-
-    return like
+def _assignable(value):
+    """Inside a transform, ``value`` as an array of the innermost one, which can be
+    assigned into (``vals[i] = ...``); outside, the plain array."""
+    stack = current_stack()
+    return stack[-1].lift(value) if stack else value
 
 
-zeros = np.zeros
-ones = np.ones
-empty = np.empty
-full = np.full
+def zeros(shape, dtype=float, order="C"):
+    """An array of zeros; inside a transform, one that can be assigned into.
+
+    >>> import fntrans as ft, fntrans.numpy as fnp
+    >>> def f(x):
+    ...     vals = fnp.zeros(3)
+    ...     for i in range(3):
+    ...         vals[i] = x ** i
+    ...     return fnp.sum(vals)
+    >>> print(ft.grad(f)(2.0))
+    5.0
+    """
+    return _assignable(np.zeros(shape, dtype, order))
+
+
+def ones(shape, dtype=float, order="C"):
+    """An array of ones; inside a transform, one that can be assigned into."""
+    return _assignable(np.ones(shape, dtype, order))
+
+
+def empty(shape, dtype=float, order="C"):
+    """An uninitialized array; inside a transform, one that can be assigned into."""
+    return _assignable(np.empty(shape, dtype, order))
+
+
+def full(shape, fill_value, dtype=None, order="C"):
+    """An array filled with ``fill_value``; inside a transform, assignable."""
+    if isinstance(fill_value, Tracer):
+        out = _assignable(np.zeros(shape, fill_value.dtype if dtype is None else dtype))
+        return out + fill_value
+    return _assignable(np.full(shape, fill_value, dtype, order))
+
+
+def _like_args(a, dtype, shape):
+    shape = np.shape(a) if shape is None else shape
+    dtype = (a.dtype if hasattr(a, "dtype") else np.result_type(a)) if dtype is None else dtype
+    return shape, dtype
+
+
+def zeros_like(a, dtype=None, shape=None):
+    """Zeros with the shape and dtype of ``a`` (a traced array too)."""
+    return zeros(*_like_args(a, dtype, shape))
+
+
+def ones_like(a, dtype=None, shape=None):
+    """Ones with the shape and dtype of ``a`` (a traced array too)."""
+    return ones(*_like_args(a, dtype, shape))
+
+
+def empty_like(a, dtype=None, shape=None):
+    """An uninitialized array with the shape and dtype of ``a``."""
+    return empty(*_like_args(a, dtype, shape))
+
+
+def full_like(a, fill_value, dtype=None, shape=None):
+    """An array filled with ``fill_value`` (which may be traced), shaped like ``a``."""
+    shape, dtype = _like_args(a, dtype, shape)
+    return full(shape, fill_value, dtype)
+
+
 eye = np.eye
 identity = np.identity
 arange = np.arange
 linspace = np.linspace
 logspace = np.logspace
-zeros_like = _like(np.zeros)
-zeros_like.__name__ = "zeros_like"
-zeros_like.__doc__ = "Zeros with the shape and dtype of ``a`` (traced arrays too)."
-ones_like = _like(np.ones)
-ones_like.__name__ = "ones_like"
-ones_like.__doc__ = "Ones with the shape and dtype of ``a`` (traced arrays too)."
-empty_like = _like(np.empty)
-empty_like.__name__ = "empty_like"
-empty_like.__doc__ = "An uninitialized array with the shape and dtype of ``a``."
-
-
-def full_like(a, fill_value, dtype=None, shape=None):
-    """An array filled with ``fill_value``, shaped like ``a``."""
-    shape = np.shape(a) if shape is None else shape
-    return np.full(shape, fill_value, dtype=a.dtype if dtype is None else dtype)
+tri = np.tri

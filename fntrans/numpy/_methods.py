@@ -12,6 +12,7 @@ import numpy as np
 
 from fntrans import errors
 from fntrans.core.tracer import Tracer
+from fntrans.numpy import _assignment
 from fntrans.numpy._manipulation import resolve_shape
 from fntrans.primitives import elementwise as ew
 from fntrans.primitives.elementwise import convert_element_type
@@ -125,7 +126,17 @@ def attach_methods() -> None:
         "__and__": fnp.logical_and,
         "__or__": fnp.logical_or,
         "__invert__": fnp.logical_not,
-        "__getitem__": getitem,
+        "__getitem__": _assignment.getitem_method,
+        "__setitem__": _assignment.setitem,
+        "__iadd__": _assignment.inplace(fnp.add),
+        "__isub__": _assignment.inplace(fnp.subtract),
+        "__imul__": _assignment.inplace(fnp.multiply),
+        "__itruediv__": _assignment.inplace(fnp.divide),
+        "__ifloordiv__": _assignment.inplace(fnp.floor_divide),
+        "__ipow__": _assignment.inplace(fnp.power),
+        "__imatmul__": _assignment.inplace(fnp.matmul),
+        "at": property(_assignment.IndexUpdateHelper),
+        "copy": _assignment.copy,
         "__array_ufunc__": _array_ufunc,
         "__array_function__": _array_function,
         "astype": _astype,

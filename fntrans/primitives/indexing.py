@@ -14,7 +14,7 @@ import numpy as np
 from fntrans.core.aval import ShapedArray
 from fntrans.core.primitive import Primitive, Undefined
 from fntrans.primitives._batching import looped_batch
-from fntrans.primitives.structural import move_axis
+from fntrans.primitives.structural import bdim_to_front, broadcast_to, move_axis
 
 
 class _ArraySlot:
@@ -134,6 +134,75 @@ scatter_add_p = Primitive(
 )
 
 
+# ---- scatter: x with the indexed elements replaced (NumPy's x[idx] = v) ----
+
+
+def _scatter_impl(xp, x, v, *arrays, indexer):
+    out = x.copy()
+    out[_full_index(indexer, arrays)] = v
+    return out
+
+
+def _scatter_jvp(primals, tangents, *, indexer):
+    from fntrans.primitives.structural import zeros_like
+
+    x, v, *arrays = primals
+    tx, tv = tangents[0], tangents[1]
+    ans = scatter_p.bind(x, v, *arrays, indexer=indexer)
+    tx = zeros_like(ans) if tx is None else tx
+    tv = 0.0 if tv is None else tv
+    return ans, scatter_p.bind(tx, tv, *arrays, indexer=indexer)
+
+
+def _winners(shape, arrays, indexer):
+    """Which updates land when an index repeats an element: NumPy keeps the last.
+    ``None`` when every element is written at most once."""
+    if not arrays or any(not isinstance(a, np.ndarray) for a in arrays):
+        return None
+    index = _full_index(indexer, arrays)
+    positions = np.arange(_stand_in(ShapedArray(shape, np.int8))[index].size)
+    ids = np.full(shape, -1)
+    ids[index] = positions.reshape(ids[index].shape)
+    landed = ids[index].reshape(-1) == positions
+    return None if landed.all() else landed.reshape(ids[index].shape)
+
+
+def _scatter_transpose(ct, x, v, *arrays, indexer):
+    ct_x = scatter_p.bind(ct, 0.0, *arrays, indexer=indexer) if type(x) is Undefined else None
+    ct_v = None
+    if type(v) is Undefined:
+        ct_v = getitem_p.bind(ct, *arrays, indexer=indexer)
+        landed = _winners(ct.shape, arrays, indexer)
+        if landed is not None:
+            from fntrans.primitives.elementwise import mul
+
+            ct_v = mul(ct_v, landed)
+    return (ct_x, ct_v) + (None,) * len(arrays)
+
+
+def _scatter_batch(prim, vals, dims, *, indexer):
+    x, v, *arrays = vals
+    if any(d is not None for d in dims[2:]):
+        return looped_batch(prim, vals, dims, indexer=indexer)
+    size = next(val.shape[d] for val, d in zip(vals, dims) if d is not None)
+    x = bdim_to_front(x, dims[0], size)
+    if dims[1] is None:  # the same update for every example: shape it like one target
+        target = _stand_in(ShapedArray(x.shape[1:], x.dtype))[_full_index(indexer, arrays)]
+        v = broadcast_to(v, target.shape)
+    v = move_axis(bdim_to_front(v, dims[1], size), 0, _batch_position(indexer, arrays))
+    return scatter_p.bind(x, v, *arrays, indexer=(slice(None),) + indexer), 0
+
+
+scatter_p = Primitive(
+    "scatter",
+    impl=_scatter_impl,
+    shape=lambda x, v, *arrays, indexer: x,
+    jvp=_scatter_jvp,
+    transpose=_scatter_transpose,
+    batch=_scatter_batch,
+)
+
+
 def split_index(index):
     """A NumPy index as ``(indexer, arrays)``: static items and index arrays.
 
@@ -169,4 +238,4 @@ def getitem(x, index):
     return getitem_p.bind(x, *arrays, indexer=indexer)
 
 
-__all__ = ["getitem_p", "scatter_add_p"]
+__all__ = ["getitem_p", "scatter_add_p", "scatter_p"]

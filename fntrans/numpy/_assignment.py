@@ -1,0 +1,327 @@
+"""Array assignment: ``x[idx] = v``, ``x += v``, and ``x.at[idx].set(v)``.
+
+Traced arrays are mutable handles over immutable traced values. An
+assignment computes the updated value functionally (``scatter``) and points
+the handle at it, so every name bound to the array sees the update, while
+what transforms recorded from the old value never changes. Basic-index views
+(``row = A[i]``) write through to their base and see the base's updates, as
+in NumPy.
+"""
+
+from __future__ import annotations
+
+import weakref
+
+import numpy as np
+
+from fntrans import errors
+from fntrans.core.aval import aval_of
+from fntrans.core.interpreter import current_stack
+from fntrans.core.tracer import Tracer, become
+from fntrans.primitives.elementwise import add, convert_element_type, neg, select
+from fntrans.primitives.indexing import getitem, getitem_p, scatter_add_p, scatter_p, split_index
+from fntrans.primitives.structural import broadcast_to, reshape
+
+# ---- the functional update: x with x[index] replaced, or combined with v ----
+
+
+def _is_full_mask(index, x) -> bool:
+    dtype = getattr(index, "dtype", None)
+    return dtype is not None and dtype == np.bool_ and tuple(np.shape(index)) == tuple(x.shape)
+
+
+def _prepared(x, index, v):
+    """``(indexer, arrays, v)`` with ``v`` cast to x's dtype and shaped like ``x[index]``."""
+    indexer, arrays = split_index(index)
+    target = getitem_p.shape(aval_of(x), *(aval_of(a) for a in arrays), indexer=indexer).shape
+    return indexer, arrays, _fit_value(x, v, target)
+
+
+def _fit_value(x, v, target):
+    if type(v) is list or type(v) is tuple:
+        from fntrans.numpy._creation import asarray
+
+        v = asarray(v)
+    elif not hasattr(v, "dtype"):  # a Python scalar
+        v = np.asarray(v)
+    v_dtype = v.dtype
+    if x.dtype.kind in "biu" and v_dtype.kind in "fc" and isinstance(v, Tracer):
+        if v.carries_derivative():
+            raise errors.derivative_into_integer_array(x.dtype)
+    if x.dtype.kind != "c" and v_dtype.kind == "c":
+        raise TypeError(
+            f"cannot assign complex values into an array of dtype {x.dtype}; "
+            f"convert the array first with .astype(complex)"
+        )
+    if v_dtype != x.dtype:
+        v = convert_element_type(v, dtype=x.dtype)
+    shape = tuple(np.shape(v))
+    if shape != target:
+        size = int(np.prod(shape))
+        if size == 1 and int(np.prod(target)) == 1:
+            # one element fills one element, as NumPy before 2.0 allowed
+            v = reshape(v, target)
+        else:
+            try:
+                np.broadcast_shapes(shape, target)
+            except ValueError:
+                raise ValueError(
+                    f"could not broadcast input array from shape {shape} into shape {target}"
+                ) from None
+            v = broadcast_to(v, target)
+    return v
+
+
+def updated(x, index, v, combine=None):
+    """``x`` with ``x[index]`` replaced by ``v`` (or by ``combine(x[index], v)``).
+
+    A boolean mask shaped like ``x`` with a broadcastable ``v`` becomes
+    ``where``, so it works on traced (even batched) masks.
+    """
+    if _is_full_mask(index, x) and _broadcasts(v, x.shape):
+        new = v if combine is None else combine(x, v)
+        return select(index, _fit_value(x, new, tuple(x.shape)), x)
+    if combine is not None:
+        v = combine(getitem(x, index), v)
+    indexer, arrays, v = _prepared(x, index, v)
+    return scatter_p.bind(x, v, *arrays, indexer=indexer)
+
+
+def _broadcasts(v, shape) -> bool:
+    try:
+        return np.broadcast_shapes(tuple(np.shape(v)), tuple(shape)) == tuple(shape)
+    except ValueError:
+        return False
+
+
+def _accumulated(x, index, v):
+    """``x`` with ``v`` added at ``index``; repeated indices add up (``.at[].add``)."""
+    if _is_full_mask(index, x) and _broadcasts(v, x.shape):
+        return updated(x, index, v, add)
+    indexer, arrays, v = _prepared(x, index, v)
+    return add(x, scatter_add_p.bind(v, *arrays, indexer=indexer, shape=tuple(x.shape)))
+
+
+def _unique_only(x, index, what):
+    indexer, arrays = split_index(index)
+    if arrays and all(isinstance(a, np.ndarray) for a in arrays):
+        flat = np.ravel_multi_index(
+            np.broadcast_arrays(*arrays), [x.shape[i] for i in _array_axes(indexer)], mode="wrap"
+        )
+        if np.unique(flat).size != flat.size:
+            raise NotImplementedError(
+                f".at[...].{what} with repeated indices is not supported; use unique "
+                f"indices, or combine the repeated updates first."
+            )
+
+
+def _array_axes(indexer):
+    """The axes of x that the index arrays address (when they are adjacent)."""
+    axis, axes = 0, []
+    for item in indexer:
+        if item is None:
+            continue
+        if item is Ellipsis:
+            return axes  # arrays after an Ellipsis: checked conservatively
+        from fntrans.primitives.indexing import ARRAY
+
+        if item is ARRAY:
+            axes.append(axis)
+        axis += 1
+    return axes
+
+
+class IndexUpdateRef:
+    """``x.at[index]``: functional updates of ``x`` at ``index``, JAX's names."""
+
+    __slots__ = ("array", "index")
+
+    def __init__(self, array, index):
+        self.array = array
+        self.index = index
+
+    def get(self):
+        """``x[index]``."""
+        return getitem(self.array, self.index)
+
+    def set(self, values):
+        """A copy of ``x`` with ``x[index] = values``."""
+        return updated(self.array, self.index, values)
+
+    def add(self, values):
+        """A copy of ``x`` with ``values`` added at ``index`` (repeats add up)."""
+        return _accumulated(self.array, self.index, values)
+
+    def subtract(self, values):
+        """A copy of ``x`` with ``values`` subtracted at ``index``."""
+        return _accumulated(self.array, self.index, neg(_asarray(values)))
+
+    def _combined(self, values, combine, what):
+        _unique_only(self.array, self.index, what)
+        return updated(self.array, self.index, values, combine)
+
+    def multiply(self, values):
+        """A copy of ``x`` with ``x[index]`` multiplied by ``values``."""
+        from fntrans.primitives.elementwise import mul
+
+        return self._combined(values, mul, "multiply")
+
+    mul = multiply
+
+    def divide(self, values):
+        """A copy of ``x`` with ``x[index]`` divided by ``values``."""
+        from fntrans.primitives.elementwise import div
+
+        return self._combined(values, div, "divide")
+
+    def power(self, values):
+        """A copy of ``x`` with ``x[index]`` raised to ``values``."""
+        from fntrans.primitives.elementwise import pow
+
+        return self._combined(values, pow, "power")
+
+    def min(self, values):
+        """A copy of ``x`` with ``x[index]`` replaced by its minimum with ``values``."""
+        from fntrans.primitives.elementwise import min_p
+
+        return self._combined(values, min_p.bind, "min")
+
+    def max(self, values):
+        """A copy of ``x`` with ``x[index]`` replaced by its maximum with ``values``."""
+        from fntrans.primitives.elementwise import max_p
+
+        return self._combined(values, max_p.bind, "max")
+
+
+def _asarray(v):
+    if type(v) is list or type(v) is tuple:
+        return np.asarray(v)
+    return v
+
+
+class IndexUpdateHelper:
+    """``x.at``: index it to get an :class:`IndexUpdateRef`."""
+
+    __slots__ = ("array",)
+
+    def __init__(self, array):
+        self.array = array
+
+    def __getitem__(self, index) -> IndexUpdateRef:
+        return IndexUpdateRef(self.array, index)
+
+
+def at(x) -> IndexUpdateHelper:
+    """Functional index updates that work on plain arrays and traced ones alike.
+
+    ``fnp.at(x)[i].set(v)`` returns a copy of ``x`` with ``x[i] = v``; also
+    ``.add``, ``.subtract``, ``.multiply``, ``.divide``, ``.power``, ``.min``,
+    ``.max`` and ``.get``. ``x`` itself is never modified.
+
+    >>> import fntrans.numpy as fnp
+    >>> x = fnp.zeros(3)
+    >>> fnp.at(x)[1].set(5.0)
+    array([0., 5., 0.])
+    >>> fnp.at(x)[fnp.array([0, 0])].add(1.0)
+    array([2., 0., 0.])
+    """
+    return IndexUpdateHelper(x)
+
+
+# ---- assignment on handles ----
+
+
+def assign(handle: Tracer, new, source=None) -> None:
+    """Points ``handle`` at the value ``new``, then keeps views and bases in step."""
+    interp = handle._interp
+    if not (type(new) is type(handle) and new._interp is interp):
+        new = interp.lift(new)
+    become(handle, new)
+    base = getattr(handle, "_base", None)
+    if base is not None and base[0] is not source:
+        owner, index = base
+        assign(owner, updated(owner, index, handle), source=handle)
+    for ref in getattr(handle, "_views", ()):
+        view = ref()
+        if view is not None and view is not source:
+            assign(view, getitem(handle, view._base[1]), source=handle)
+
+
+def _check_owner(handle: Tracer) -> None:
+    stack = current_stack()
+    if not stack or stack[-1] is not handle._interp:
+        inner = stack[-1].name if stack else "no transform"
+        raise errors.assign_to_enclosing(handle._interp.name, inner)
+
+
+def setitem(self, index, value) -> None:
+    """``x[index] = value`` on a traced array."""
+    _check_owner(self)
+    assign(self, updated(self, index, value))
+
+
+def _is_basic(index) -> bool:
+    items = index if isinstance(index, tuple) else (index,)
+    return all(
+        item is None
+        or item is Ellipsis
+        or isinstance(item, slice)
+        or (isinstance(item, (int, np.integer)) and not isinstance(item, (bool, np.bool_)))
+        for item in items
+    )
+
+
+def getitem_method(self, index):
+    """``x[index]``; a basic index of a traced array gives a view that writes through."""
+    out = getitem(self, index)
+    if (
+        type(out) is type(self)
+        and out._interp is self._interp
+        and len(out.shape) >= 1
+        and _is_basic(index)
+    ):
+        out._base = (self, index)
+        try:
+            views = self._views
+        except AttributeError:
+            views = self._views = []
+        views.append(weakref.ref(out))
+    return out
+
+
+def copy(a):
+    """A copy of ``a``: for a traced array, a new handle on the same (immutable)
+    value, so assigning into one does not change the other. Inside a
+    transform a copy can always be assigned into.
+
+    >>> import numpy as np, fntrans.numpy as fnp
+    >>> fnp.copy(np.ones(2))
+    array([1., 1.])
+    """
+    if not isinstance(a, Tracer):
+        from fntrans.numpy._creation import _assignable
+
+        return _assignable(np.array(a, copy=True))
+    clone = object.__new__(type(a))
+    clone._interp = a._interp
+    become(clone, a)
+    return clone
+
+
+def inplace(op):
+    """``x <op>= v`` on a traced array: NumPy's in-place semantics, dtype kept."""
+
+    def method(self, other):
+        _check_owner(self)
+        new = op(self, other)
+        if new.dtype != self.dtype:
+            if not np.can_cast(new.dtype, self.dtype, "same_kind"):
+                raise TypeError(
+                    f"Cannot cast the result of an in-place operation from dtype "
+                    f"{new.dtype} to {self.dtype} (casting rule 'same_kind')"
+                )
+            new = convert_element_type(new, dtype=self.dtype)
+        assign(self, new)
+        return self
+
+    return method
