@@ -6,6 +6,7 @@
 """
 
 import fntrans.numpy  # noqa: E402,F401  (installs the tracer's array methods)
+from fntrans import extend, optimizers  # noqa: E402
 from fntrans import tree
 from fntrans.api import (
     grad,
@@ -16,6 +17,8 @@ from fntrans.api import (
     value_and_grad,
     vjp,
 )
+from fntrans.checkpointing import checkpoint
+from fntrans.custom import custom_jvp, custom_vjp
 from fntrans.errors import ConcretizationError, UnexpectedTracerError
 from fntrans.jacobians import elementwise_grad, hessian, hvp, jacfwd, jacrev
 from fntrans.vectorize import vmap
@@ -25,7 +28,11 @@ __version__ = "0.1.0"
 __all__ = [
     "ConcretizationError",
     "UnexpectedTracerError",
+    "checkpoint",
+    "custom_jvp",
+    "custom_vjp",
     "elementwise_grad",
+    "extend",
     "grad",
     "hessian",
     "hvp",
@@ -34,6 +41,7 @@ __all__ = [
     "jvp",
     "linearize",
     "make_jaxpr",
+    "optimizers",
     "stop_gradient",
     "tree",
     "value_and_grad",

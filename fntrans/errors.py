@@ -152,3 +152,11 @@ def derivative_into_integer_array(dtype) -> TypeError:
         f"(dtype {dtype}): the derivative would be lost. Create the array with a "
         f"float dtype, e.g. fnp.zeros(n) or x.astype(float)."
     )
+
+
+def jvp_of_custom_vjp(name: str) -> TypeError:
+    return TypeError(
+        f"jvp cannot be applied directly to {name}, a custom_vjp function: it has a "
+        f"reverse-mode rule only. Use vjp or grad, or define it with custom_jvp. "
+        f"Forward-over-reverse (hessian, hvp) works: it differentiates fwd and bwd."
+    )

@@ -95,9 +95,10 @@ def check_grads(
 def _check(f, args, order, modes, eps, atol, rtol, rng):
     tangents = tree_map(lambda x: _random_like(rng, x), args)
     expected_tangent = _numerical_jvp(f, args, tangents, eps)
-    out, out_tangent = jvp(f, args, tangents)
-    _assert_close(out, f(*args), atol, rtol, "jvp's primal output")
+    out = f(*args)
     if "fwd" in modes:
+        out_fwd, out_tangent = jvp(f, args, tangents)
+        _assert_close(out_fwd, out, atol, rtol, "jvp's primal output")
         _assert_close(out_tangent, expected_tangent, atol, rtol, f"forward mode, order {order}")
     if "rev" in modes:
         out_again, vjp_fn = vjp(f, *args)
@@ -107,10 +108,10 @@ def _check(f, args, order, modes, eps, atol, rtol, rng):
         ct_in = tree_map(np.conj, ct_in)
         lhs = _inner(tangents, ct_in)
         scale = atol + rtol * max(abs(lhs), 1.0)
-        for rhs, name in (
-            (_inner(expected_tangent, ct), "finite differences"),
-            (_inner(out_tangent, ct), "jvp (dot-product test)"),
-        ):
+        checks = [(_inner(expected_tangent, ct), "finite differences")]
+        if "fwd" in modes:
+            checks.append((_inner(out_tangent, ct), "jvp (dot-product test)"))
+        for rhs, name in checks:
             if not abs(lhs - rhs) <= scale:
                 raise AssertionError(
                     f"reverse mode, order {order}: <t, vjp(ct)> = {lhs!r} but "

@@ -82,7 +82,9 @@ def vmap(f: Callable, in_axes: Any = 0, out_axes: Any = 0) -> Callable:
         size = _batch_size(leaves, axes)
         with new_interpreter(Batch(size)) as interp:
             inputs = [
-                leaf if axis is None else BatchTracer(interp, leaf, axis % np.ndim(leaf))
+                leaf
+                if axis is None or leaf is None
+                else BatchTracer(interp, leaf, axis % np.ndim(leaf))
                 for leaf, axis in zip(leaves, axes)
             ]
             new_args, new_kwargs = optree.tree_unflatten(treedef, inputs)

@@ -77,17 +77,24 @@ def test_check_grads_detects_a_wrong_rule():
     from fntrans.core.primitive import Primitive
     from fntrans.primitives._rules import ufunc_shape
 
-    wrong_p = Primitive(
-        "wrong_sin",
-        impl=lambda xp, x: xp.sin(x),
-        shape=ufunc_shape(np.sin),
-        jvp=lambda primals, tangents: (
-            wrong_p.bind(primals[0]),
-            tangents[0] * 1.01 * fnp.cos(primals[0]),
-        ),
-        vjp=lambda ct, ans, x, *, needs: (ct * fnp.cos(x),),
-    )
-    with pytest.raises(AssertionError):
-        check_grads(wrong_p.bind, (np.array([0.3, 0.5]),), order=1, modes=("fwd",))
-    with pytest.raises(AssertionError):
-        check_grads(wrong_p.bind, (np.array([0.3, 0.5]),), order=1, modes=("rev",))
+    def sin_with(jvp_scale, vjp_scale):
+        def jvp(primals, tangents):
+            return prim.bind(primals[0]), tangents[0] * jvp_scale * fnp.cos(primals[0])
+
+        prim = Primitive(
+            "sin_with_rules",
+            impl=lambda xp, x: xp.sin(x),
+            shape=ufunc_shape(np.sin),
+            jvp=jvp,
+            vjp=lambda ct, ans, x, *, needs: (ct * vjp_scale * fnp.cos(x),),
+        )
+        return prim.bind
+
+    x = (np.array([0.3, 0.5]),)
+    check_grads(sin_with(1.0, 1.0), x, order=1)
+    with pytest.raises(AssertionError, match="forward mode"):
+        check_grads(sin_with(1.01, 1.0), x, order=1, modes=("fwd",))
+    with pytest.raises(AssertionError, match="reverse mode"):
+        check_grads(sin_with(1.0, 1.01), x, order=1, modes=("rev",))
+    with pytest.raises(AssertionError, match="dot-product test|reverse mode"):
+        check_grads(sin_with(1.0, 1.01), x, order=1)

@@ -75,7 +75,9 @@ def short_dtype_name(dtype) -> str:
 
 
 def aval_of(x) -> ShapedArray:
-    """The abstract value of a concrete array, scalar or tracer."""
+    """The abstract value of a concrete array, scalar, tracer (or an abstract value)."""
+    if type(x) is ShapedArray:
+        return x
     aval = getattr(x, "aval", None)
     if aval is not None:
         return aval

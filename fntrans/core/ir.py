@@ -108,6 +108,8 @@ def _format_param(value) -> str:
         return ":".join(parts[:2]) + (f":{parts[2]}" if value.step is not None else "")
     if value is Ellipsis:
         return "..."
+    if callable(value):
+        return getattr(value, "__name__", repr(value))
     return str(value)
 
 

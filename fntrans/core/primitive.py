@@ -10,7 +10,10 @@ A primitive's slots, always in this order:
   passed as ``Undefined``; returns one cotangent (or ``None``) per argument;
 - ``vjp(ct, ans, *args, needs, **params)``: reverse mode's fast path, told in
   ``needs`` which arguments want a cotangent; returns one per argument;
-- ``batch``: the batching rule (for ``vmap``).
+- ``batch``: the batching rule (for ``vmap``);
+- ``inline(*args, **params)``: only for call primitives whose function the
+  enclosing transforms should see: how reverse mode computes the outputs on
+  values that enclosing transforms trace (by default, ``bind``).
 
 Rules bind primitives, never ``xp``, so they can be traced and differentiated
 again.
@@ -54,6 +57,7 @@ class Primitive:
         transpose=None,
         vjp=None,
         batch=None,
+        inline=None,
         multiple_results: bool = False,
     ):
         self.name = name
@@ -65,6 +69,7 @@ class Primitive:
             vjp = _vjp_from_transpose(self) if transpose else _vjp_from_jvp(self)
         self.vjp = vjp
         self.batch = batch
+        self.inline = inline
         self.multiple_results = multiple_results
 
     def bind(self, *args, **params):

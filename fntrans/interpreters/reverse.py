@@ -102,7 +102,8 @@ class Tape(Interpreter):
             primals.append(a)
             needs.append(need)
         if lower:
-            ans = prim.bind(*primals, **params)
+            inline = prim.inline
+            ans = prim.bind(*primals, **params) if inline is None else inline(*primals, **params)
         else:  # nothing else traces these values: compute directly
             ans = prim.impl(array_module(primals), *primals, **params)
         if not any_need:
@@ -160,33 +161,42 @@ class Tape(Interpreter):
                     acc[node] = ct_a if prev is None else add(prev, ct_a)
         return acc
 
-    def as_ir(self, input_nodes, output_nodes) -> IR:
-        """The tape as a printable IR program from ``input_nodes`` to ``output_nodes``."""
-        variables = {}
+    def as_ir(self, inputs, outputs) -> IR:
+        """The tape as an IR program that can be replayed.
+
+        Args:
+            inputs: ``(node, value)`` of each input, as they were created.
+            outputs: the results (tracers of this tape, or constants).
+        """
+        variables, constvars, consts = {}, {}, []
 
         def var(node, value):
             if node not in variables:
                 variables[node] = Var(aval_of(value))
             return variables[node]
 
+        def constant(value):
+            if isinstance(value, (bool, int, float, complex)) or getattr(value, "ndim", 1) == 0:
+                return Literal(value)
+            if id(value) not in constvars:
+                constvars[id(value)] = Var(aval_of(value))
+                consts.append(value)
+            return constvars[id(value)]
+
+        invars = [var(node, value) for node, value in inputs]
         eqns = []
         for e in self.eqns:
             if e is None:
                 continue
-            invars = [
-                var(v, p) if need else Literal(p)
+            args = [
+                var(v, p) if need else constant(p)
                 for v, p, need in zip(e.invars, e.primals, e.needs)
             ]
             answers = e.ans if e.prim.multiple_results else (e.ans,)
             outvars = [var(n, a) for n, a in zip(e.outvars, answers)]
-            eqns.append(Eqn(e.prim, invars, outvars, e.params))
-        return IR(
-            [variables[n] for n in input_nodes if n in variables],
-            [],
-            [],
-            eqns,
-            [variables[n] for n in output_nodes if n in variables],
-        )
+            eqns.append(Eqn(e.prim, args, outvars, e.params))
+        outvars = [var(o.node, o.primal) if self.is_own(o) else constant(o) for o in outputs]
+        return IR(invars, list(constvars.values()), consts, eqns, outvars)
 
 
 def _differentiable(value) -> bool:

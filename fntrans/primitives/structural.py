@@ -10,7 +10,7 @@ import numpy as np
 from fntrans.backend import default_module
 from fntrans.core.aval import ShapedArray, all_weak, result_dtype
 from fntrans.core.primitive import Primitive, Undefined
-from fntrans.primitives._rules import shape_of, unbroadcast
+from fntrans.primitives._rules import dtype_of, shape_of, unbroadcast
 
 # ---- broadcast_to ----
 
@@ -234,7 +234,7 @@ def zeros(shape, dtype):
 
 
 def zeros_like(x):
-    return zeros(shape_of(x), x.dtype)
+    return zeros(shape_of(x), dtype_of(x))
 
 
 __all__ = ["broadcast_to_p", "reshape_p", "transpose_p", "join_p", "split_p"]

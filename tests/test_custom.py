@@ -1,0 +1,319 @@
+"""custom_jvp, custom_vjp, fntrans.extend and checkpoint, through every transform."""
+
+from __future__ import annotations
+
+import re
+import tracemalloc
+
+import numpy as np
+import pytest
+import scipy.special
+
+import fntrans as ft
+import fntrans.numpy as fnp
+from fntrans.extend import defbatch, defjvp, defvjp, primitive
+from fntrans.test_util import check_grads
+
+X = np.array([0.3, 0.7, 1.1])
+
+
+# ---- custom_jvp ----
+
+
+@ft.custom_jvp
+def softplus(x):
+    return fnp.log1p(fnp.exp(x))
+
+
+@softplus.defjvp
+def _softplus_jvp(primals, tangents):
+    (x,), (t,) = primals, tangents
+    return softplus(x), t / (1.0 + fnp.exp(-x))
+
+
+def test_custom_jvp_rule_is_used_and_checks_against_finite_differences():
+    np.testing.assert_allclose(ft.grad(lambda x: fnp.sum(softplus(x)))(X), 1 / (1 + np.exp(-X)))
+    assert ft.grad(softplus)(1000.0) == 1.0  # the naive derivative would be nan
+    check_grads(softplus, (X,), order=2)
+
+
+def test_grad_of_grad_differentiates_the_rule_itself():
+    calls = []
+
+    @ft.custom_jvp
+    def f(x):
+        return fnp.sin(x)
+
+    @f.defjvp
+    def f_jvp(primals, tangents):
+        calls.append(1)
+        (x,), (t,) = primals, tangents
+        return f(x), 2.0 * fnp.cos(x) * t  # deliberately twice the true derivative
+
+    assert ft.grad(f)(0.5) == 2.0 * np.cos(0.5)
+    # the second derivative is the derivative of the rule's 2 cos(x), not of sin
+    np.testing.assert_allclose(ft.grad(ft.grad(f))(0.5), -2.0 * np.sin(0.5))
+    assert calls
+
+
+def test_custom_jvp_under_vmap_jacobians_and_make_jaxpr():
+    batch = np.stack([X, 2 * X])
+    np.testing.assert_allclose(ft.vmap(softplus)(batch), np.log1p(np.exp(batch)))
+    np.testing.assert_allclose(ft.jacfwd(softplus)(X), ft.jacrev(softplus)(X))
+    np.testing.assert_allclose(
+        ft.vmap(ft.grad(lambda x: fnp.sum(softplus(x))))(batch), 1 / (1 + np.exp(-batch))
+    )
+    assert "custom_jvp_call[fun=softplus, jvp=_softplus_jvp]" in str(ft.make_jaxpr(softplus)(X))
+
+
+def test_custom_jvp_with_pytrees_and_nondiff_argnums():
+    @ft.custom_jvp
+    def scale(power, p):
+        return {"y": p["a"] ** power * p["b"]}
+
+    scale_with_rule = ft.custom_jvp(scale.fun, nondiff_argnums=(0,))
+
+    @scale_with_rule.defjvp
+    def _(power, primals, tangents):
+        (p,), (t,) = primals, tangents
+        out = scale_with_rule(power, p)
+        return out, {
+            "y": power * p["a"] ** (power - 1) * p["b"] * t["a"] + p["a"] ** power * t["b"]
+        }
+
+    p = {"a": np.array([1.0, 2.0]), "b": 3.0}
+    g = ft.grad(lambda p: fnp.sum(scale_with_rule(2, p)["y"]))(p)
+    np.testing.assert_allclose(g["a"], 2 * p["a"] * 3.0)
+    np.testing.assert_allclose(g["b"], np.sum(p["a"] ** 2))
+
+
+def test_custom_jvp_without_a_rule_raises():
+    @ft.custom_jvp
+    def f(x):
+        return x
+
+    with pytest.raises(
+        AttributeError,
+        match=re.escape(
+            "No JVP rule defined for the custom_jvp function f: add one with @f.defjvp."
+        ),
+    ):
+        ft.grad(f)(1.0)
+
+
+# ---- custom_vjp ----
+
+
+@ft.custom_vjp
+def sin_with_rule(x):
+    return fnp.sin(x)
+
+
+def _sin_fwd(x):
+    return fnp.sin(x), fnp.cos(x)
+
+
+def _sin_bwd(cos_x, ct):
+    return (cos_x * ct,)
+
+
+sin_with_rule.defvjp(_sin_fwd, _sin_bwd)
+
+
+def test_custom_vjp_rule_is_used():
+    calls = []
+
+    @ft.custom_vjp
+    def clip_gradient(x):
+        return x
+
+    def bwd(_, ct):
+        calls.append(1)
+        return (fnp.clip(ct, -1.0, 1.0),)
+
+    clip_gradient.defvjp(lambda x: (x, None), bwd)
+    assert ft.grad(lambda x: 5.0 * clip_gradient(x))(2.0) == 1.0
+    assert calls == [1]
+
+
+def test_custom_vjp_to_second_order_in_reverse_and_forward_over_reverse():
+    check_grads(sin_with_rule, (X,), order=2, modes=("rev",))
+    np.testing.assert_allclose(
+        ft.hessian(lambda x: fnp.sum(sin_with_rule(x)))(X), np.diag(-np.sin(X))
+    )
+    (hv,) = ft.hvp(lambda x: fnp.sum(sin_with_rule(x) ** 2), (X,), (np.ones(3),))
+    np.testing.assert_allclose(hv, 2 * np.cos(2 * X))
+    np.testing.assert_allclose(ft.grad(ft.grad(lambda x: sin_with_rule(x)))(0.4), -np.sin(0.4))
+
+
+def test_custom_vjp_under_vmap_both_ways():
+    batch = np.stack([X, 2 * X])
+    per_example = ft.vmap(ft.grad(lambda x: fnp.sum(sin_with_rule(x))))(batch)
+    np.testing.assert_allclose(per_example, np.cos(batch))
+    np.testing.assert_allclose(
+        ft.grad(lambda b: fnp.sum(ft.vmap(sin_with_rule)(b)))(batch), np.cos(batch)
+    )
+
+
+def test_jvp_of_a_custom_vjp_function_raises():
+    msg = "jvp cannot be applied directly to sin_with_rule, a custom_vjp function: it has a reverse-mode rule only."
+    with pytest.raises(TypeError, match=re.escape(msg)):
+        ft.jvp(sin_with_rule, (X,), (X,))
+    assert ft.grad(lambda x: x * 2.0)(1.0) == 2.0
+
+
+def test_custom_vjp_bwd_must_return_a_tuple():
+    @ft.custom_vjp
+    def f(x):
+        return x
+
+    f.defvjp(lambda x: (x, None), lambda res, ct: ct)
+    with pytest.raises(
+        TypeError,
+        match=re.escape(
+            "The bwd rule of f must return a tuple with one cotangent per differentiated argument (1), but it returned ndarray."
+        ),
+    ):
+        ft.grad(f)(1.0)
+
+
+def test_custom_vjp_with_nondiff_argnums_and_pytrees():
+    def f(n, p):
+        return p["w"] * n
+
+    g = ft.custom_vjp(f, nondiff_argnums=(0,))
+    g.defvjp(lambda n, p: (g(n, p), None), lambda n, res, ct: ({"w": ct * n},))
+    np.testing.assert_allclose(ft.grad(lambda w: fnp.sum(g(3, {"w": w})))(X), 3 * np.ones(3))
+
+
+# ---- fntrans.extend ----
+
+
+@primitive
+def logsumexp(x):
+    return scipy.special.logsumexp(x)  # SciPy, on plain arrays
+
+
+defvjp(logsumexp, lambda ans, x: lambda g: g * fnp.exp(x - ans))
+
+
+def test_extend_primitive_runs_scipy_and_differentiates_twice():
+    np.testing.assert_allclose(ft.grad(logsumexp)(X), np.exp(X) / np.exp(X).sum())
+    check_grads(logsumexp, (X,), order=2, modes=("rev",))
+
+
+def test_extend_primitive_batches_by_a_loop_or_a_rule():
+    batch = np.stack([X, 2 * X])
+    np.testing.assert_allclose(ft.vmap(logsumexp)(batch), scipy.special.logsumexp(batch, axis=1))
+
+    @primitive
+    def double(x):
+        return 2.0 * np.asarray(x)
+
+    calls = []
+
+    def rule(args, dims):
+        calls.append(dims)
+        return double(args[0]), dims[0]
+
+    defbatch(double, rule)
+    defvjp(double, lambda ans, x: lambda g: 2.0 * g)
+    np.testing.assert_allclose(ft.vmap(double)(batch), 2 * batch)
+    assert calls == [[0]]
+
+
+def test_extend_defjvp_only_works_under_grad_and_jvp():
+    @primitive
+    def cube(x):
+        return np.asarray(x) ** 3
+
+    defjvp(cube, lambda g, ans, x: 3 * x**2 * g)
+    assert ft.grad(cube)(2.0) == 12.0
+    assert ft.grad(ft.grad(cube))(2.0) == 12.0
+    assert ft.jvp(cube, (2.0,), (1.0,))[1] == 12.0
+
+
+def test_extend_static_arguments_and_missing_rules():
+    @primitive
+    def power_sum(x, p, axis=None):
+        return np.sum(np.asarray(x) ** p, axis=axis)
+
+    defvjp(power_sum, lambda ans, x, p, axis=None: lambda g: g * p * x ** (p - 1), None)
+    np.testing.assert_allclose(ft.grad(lambda x: power_sum(x, 3, axis=0))(X), 3 * X**2)
+    with pytest.raises(
+        NotImplementedError,
+        match=re.escape("fntrans has no forward-mode (JVP) rule for 'power_sum'"),
+    ):
+        ft.jvp(lambda x: power_sum(x, 3), (X,), (X,))
+    with pytest.raises(TypeError, match=re.escape("is not a fntrans.extend.primitive")):
+        defvjp(np.sin, None)
+
+
+# ---- checkpoint ----
+
+
+def test_checkpoint_replays_the_recorded_program_never_the_function():
+    calls = []
+    rng = np.random.default_rng(0)
+    draws = []
+
+    def noisy_layer(x):
+        calls.append(1)
+        scale = rng.uniform(0.5, 1.5)  # random: calling again would draw anew
+        draws.append(scale)
+        return fnp.tanh(x * scale)
+
+    layer = ft.checkpoint(noisy_layer)
+    g = ft.grad(lambda x: fnp.sum(layer(x)))(X)
+    assert calls == [1]
+    # the gradient uses the forward pass's own draw
+    np.testing.assert_allclose(g, draws[0] * (1 - np.tanh(X * draws[0]) ** 2))
+
+
+def test_checkpoint_gives_the_same_derivatives():
+    W = np.random.default_rng(1).standard_normal((3, 3)) * 0.5
+    block = ft.checkpoint(lambda x: fnp.tanh(W @ x))
+
+    def net(x, block):
+        for _ in range(4):
+            x = block(x)
+        return fnp.sum(x)
+
+    plain = lambda x: fnp.tanh(W @ x)  # noqa: E731
+    for transform in (ft.grad, ft.jacrev, ft.jacfwd, ft.hessian):
+        np.testing.assert_allclose(
+            transform(lambda x: net(x, block))(X), transform(lambda x: net(x, plain))(X), rtol=1e-12
+        )
+    batch = np.stack([X, -X])
+    np.testing.assert_allclose(
+        ft.vmap(ft.grad(lambda x: net(x, block)))(batch),
+        ft.vmap(ft.grad(lambda x: net(x, plain)))(batch),
+        rtol=1e-12,
+    )
+
+
+def _peak_bytes(f, x):
+    tracemalloc.start()
+    ft.grad(f)(x)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return peak
+
+
+def test_checkpointed_segments_keep_less_in_memory():
+    W = np.random.default_rng(2).standard_normal((128, 128)) / 12
+
+    def segment(x):
+        for _ in range(5):
+            x = fnp.tanh(W @ x)
+        return x
+
+    def net(x, segment):
+        for _ in range(5):
+            x = segment(x)
+        return fnp.sum(x)
+
+    x = np.ones((128, 64))
+    plain = _peak_bytes(lambda x: net(x, segment), x)
+    remat = _peak_bytes(lambda x: net(x, ft.checkpoint(segment)), x)
+    assert remat < plain / 2
