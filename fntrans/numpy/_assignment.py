@@ -247,7 +247,7 @@ def assign(handle: Tracer, new, source=None) -> None:
             assign(view, getitem(handle, view._base[1]), source=handle)
 
 
-def _check_owner(handle: Tracer) -> None:
+def check_owner(handle: Tracer) -> None:
     stack = current_stack()
     if not stack or stack[-1] is not handle._interp:
         inner = stack[-1].name if stack else "no transform"
@@ -256,7 +256,7 @@ def _check_owner(handle: Tracer) -> None:
 
 def setitem(self, index, value) -> None:
     """``x[index] = value`` on a traced array."""
-    _check_owner(self)
+    check_owner(self)
     assign(self, updated(self, index, value))
 
 
@@ -312,7 +312,7 @@ def inplace(op):
     """``x <op>= v`` on a traced array: NumPy's in-place semantics, dtype kept."""
 
     def method(self, other):
-        _check_owner(self)
+        check_owner(self)
         new = op(self, other)
         if new.dtype != self.dtype:
             if not np.can_cast(new.dtype, self.dtype, "same_kind"):

@@ -67,13 +67,58 @@ def _transpose(self, *axes):
     return fnp.transpose(self, axes or None)
 
 
+# NumPy ufunc methods, as fntrans.numpy functions: (method, ufunc) -> name
+_UFUNC_METHODS = {
+    ("reduce", "add"): "sum",
+    ("reduce", "multiply"): "prod",
+    ("reduce", "maximum"): "max",
+    ("reduce", "minimum"): "min",
+    ("reduce", "logical_and"): "all",
+    ("reduce", "logical_or"): "any",
+    ("accumulate", "add"): "cumsum",
+    ("accumulate", "multiply"): "cumprod",
+}
+_AT_UPDATES = {
+    "add": "add",
+    "subtract": "subtract",
+    "multiply": "multiply",
+    "divide": "divide",
+    "true_divide": "divide",
+    "power": "power",
+    "minimum": "min",
+    "maximum": "max",
+}
+
+
 def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
-    if "out" in kwargs:
-        raise errors.tracer_to_numpy(f"the out= argument of numpy.{ufunc.__name__}")
-    func = _FNP.__dict__.get(ufunc.__name__) if method == "__call__" else None
+    name = ufunc.__name__
+    if kwargs.get("out") is not None:
+        raise errors.tracer_to_numpy(f"the out= argument of numpy.{name}")
+    kwargs.pop("out", None)
+    if method == "__call__":
+        func = _FNP.__dict__.get(name)
+    elif method in ("reduce", "accumulate"):
+        func = _FNP.__dict__.get(_UFUNC_METHODS.get((method, name), ""))
+        if func is not None:
+            kwargs.setdefault("axis", 0)  # the ufunc methods' default, unlike fnp.sum's
+            kwargs = {k: v for k, v in kwargs.items() if v is not None or k == "axis"}
+    elif method == "outer":
+        func = _FNP.__dict__.get(name)
+        if func is not None:
+            a, b = (_FNP.asarray(x) for x in inputs)
+            return func(_FNP.reshape(a, tuple(a.shape) + (1,) * len(b.shape)), b, **kwargs)
+    elif method == "at" and name in _AT_UPDATES:
+        target, index, *values = inputs
+        if not isinstance(target, Tracer):
+            raise errors.tracer_to_numpy(f"numpy.{name}.at on a plain ndarray")
+        _assignment.check_owner(target)
+        update = getattr(target.at[index], _AT_UPDATES[name])
+        _assignment.assign(target, update(*values))
+        return None
+    else:
+        func = None
     if func is None:
-        name = ufunc.__name__ if method == "__call__" else f"{ufunc.__name__}.{method}"
-        raise errors.no_numpy_rule(name)
+        raise errors.no_numpy_rule(name if method == "__call__" else f"{name}.{method}")
     return func(*inputs, **kwargs)
 
 
