@@ -16,7 +16,6 @@ from fntrans.numpy import _assignment
 from fntrans.numpy._manipulation import resolve_shape
 from fntrans.primitives import elementwise as ew
 from fntrans.primitives.elementwise import convert_element_type
-from fntrans.primitives.indexing import getitem
 from fntrans.primitives.structural import reshape
 
 
