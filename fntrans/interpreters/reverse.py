@@ -94,10 +94,14 @@ class Tape(Interpreter):
         for a in args:
             need = False
             if type(a) is ReverseTracer and a._interp is self:
-                need = a.node is not None
-                any_need |= need
+                node = a.node
                 a = a.primal
-            if isinstance(a, Tracer):
+                if node is not None:
+                    need = any_need = True
+                    invars.append(node)
+            if not need:
+                invars.append(a)
+            if not lower and isinstance(a, Tracer):
                 lower = True
             primals.append(a)
             needs.append(need)
@@ -110,13 +114,11 @@ class Tape(Interpreter):
             return ans  # constants in, constant out
         if prim.multiple_results:
             nodes = tuple(next(self._counter) if _differentiable(a) else None for a in ans)
-            invars = [a.node if need else p for a, p, need in zip(args, primals, needs)]
             self.eqns.append(Record(prim, invars, nodes, params, primals, needs, ans))
             return tuple(a if n is None else ReverseTracer(self, a, n) for a, n in zip(ans, nodes))
         if ans.dtype.kind not in "fc":
             return ans  # integer and boolean results carry no derivative
         node = next(self._counter)
-        invars = [a.node if need else p for a, p, need in zip(args, primals, needs)]
         self.eqns.append(Record(prim, invars, (node,), params, primals, needs, ans))
         return ReverseTracer(self, ans, node)
 
