@@ -5,9 +5,7 @@
 1.3817732906760363
 """
 
-import fntrans.numpy  # noqa: E402,F401  (installs the tracer's array methods)
-from fntrans import extend, optimizers  # noqa: E402
-from fntrans import tree
+from fntrans import extend, numpy, optimizers, tree  # numpy installs the tracer's methods
 from fntrans.api import (
     grad,
     jvp,

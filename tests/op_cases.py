@@ -23,6 +23,8 @@ BINARY_SHAPES = [
     ((), (2, 2)),
     ((0,), (0,)),
 ]
+# for elementwise functions beyond the basic set: broadcasting both ways, and a scalar
+FEW_BINARY_SHAPES = [((2, 1), (1, 3)), ((), (3,))]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -54,6 +56,15 @@ def binary(name, fn, domain=(-2.0, 2.0), shapes=BINARY_SHAPES, **kw):
 
 POSITIVE = (0.2, 2.0)
 UNIT = (-0.9, 0.9)
+
+
+def _assigned(x, v):
+    """Assignment into a copy, as plain NumPy code writes it."""
+    y = fnp.copy(x)
+    y[1:] = v * 2.0
+    y[0] *= v[0]
+    return y
+
 
 OP_CASES = [
     # elementwise, one argument
@@ -201,4 +212,176 @@ OP_CASES = [
         lambda x: __import__("fntrans").tree.ravel_pytree({"a": x, "b": [x, 2 * x]})[0],
         shapes=[(2,), (2, 2)],
     ),
+    # more elementwise math
+    binary("logaddexp", fnp.logaddexp, shapes=FEW_BINARY_SHAPES),
+    binary("logaddexp2", fnp.logaddexp2, shapes=FEW_BINARY_SHAPES),
+    binary("hypot", fnp.hypot, POSITIVE, shapes=FEW_BINARY_SHAPES),
+    # fmod's quotient stays -1 and remainder's 1: away from their jumps
+    binary("fmod", fnp.fmod, ((-3.6, -3.2), (1.9, 2.5)), shapes=FEW_BINARY_SHAPES),
+    binary("remainder", fnp.remainder, ((3.2, 3.6), (1.9, 2.5)), shapes=FEW_BINARY_SHAPES),
+    binary("copysign", fnp.copysign, away_from=(0.0,), shapes=FEW_BINARY_SHAPES),
+    binary(
+        "float_power",
+        lambda x, y: fnp.float_power(x, y).astype(x.dtype),
+        (POSITIVE, (-2.0, 2.0)),
+        shapes=FEW_BINARY_SHAPES,
+    ),
+    unary("sinc", fnp.sinc, shapes=[(), (2, 3)], complex_ok=True),
+    unary(
+        "angles",
+        lambda x: fnp.deg2rad(x) * fnp.rad2deg(x) + fnp.angle(x),
+        away_from=(0.0,),
+        shapes=[(3,)],
+    ),
+    unary("angle_complex", lambda z: fnp.angle(z + 2.5), shapes=[(3,)], complex_ok=True),
+    unary(
+        "fix", lambda x: fnp.fix(x) * x + fnp.fabs(x), away_from=(-2, -1, 0, 1, 2), shapes=[(3,)]
+    ),
+    unary(
+        "float_classes",
+        lambda x: fnp.where(fnp.isfinite(x) & ~fnp.isnan(x) & ~fnp.isinf(x / x), x, 0.0),
+        away_from=(0.0,),
+        shapes=[(3,)],
+    ),
+    # more reductions
+    unary("prod", lambda x: fnp.prod(x, axis=-1), shapes=[(2, 3)]),
+    unary("prod_axes", lambda x: fnp.prod(x, axis=(0, 2), keepdims=True), shapes=[(2, 3, 2)]),
+    unary(
+        "prod_two_zeros",
+        lambda x: fnp.prod(fnp.concatenate([x - x[:1], x - x[1:2]])),
+        shapes=[(3,)],
+    ),
+    unary(
+        "cumsum", lambda x: fnp.cumsum(x, axis=0) + fnp.cumsum(x).reshape(x.shape), shapes=[(3, 2)]
+    ),
+    unary("cumprod", lambda x: fnp.cumprod(x, axis=-1), shapes=[(2, 5)]),
+    unary("cumprod_zero", lambda x: fnp.cumprod(x - x[1]), shapes=[(4,)]),
+    unary(
+        "var_std",
+        lambda x: fnp.var(x, axis=-1, ddof=1) + fnp.std(x, axis=0).sum(),
+        shapes=[(2, 3)],
+        distinct=True,
+    ),
+    unary("ptp", lambda x: fnp.ptp(x, axis=0), shapes=[(3, 2)], distinct=True),
+    unary(
+        "any_all_count_nonzero",
+        lambda x: (
+            x * fnp.any(x > 0.5, axis=-1, keepdims=True)
+            + x * fnp.all(x < 1.0)
+            + fnp.where(fnp.count_nonzero(x > 0, axis=0) > 1, x, 0.0)
+        ),
+        shapes=[(2, 3)],
+        away_from=(0.0, 0.5, 1.0),
+    ),
+    binary(
+        "average",
+        lambda x, w: fnp.average(x, axis=-1, weights=w),
+        POSITIVE,
+        shapes=[((2, 3), (3,))],
+    ),
+    unary("median", lambda x: fnp.median(x, axis=-1), shapes=[(2, 4)], distinct=True),
+    unary(
+        "quantile", lambda x: fnp.quantile(x, [0.3, 0.9], axis=0), shapes=[(5, 2)], distinct=True
+    ),
+    # sorting
+    unary("sort", lambda x: fnp.sort(x, axis=0), shapes=[(3, 2)], distinct=True),
+    unary(
+        "argsort",
+        lambda x: fnp.take_along_axis(x, fnp.argsort(x, axis=-1), axis=-1) * x,
+        shapes=[(2, 3)],
+        distinct=True,
+    ),
+    # einsum
+    OpCase(
+        "einsum_matmul",
+        lambda a, b: fnp.einsum("ij,jk->ik", a, b),
+        [((2, 3), (3, 4))],
+        complex_ok=True,
+    ),
+    OpCase(
+        "einsum_ellipsis_implicit",
+        lambda a, b: fnp.einsum("...ij,...jk", a, b),
+        [((1, 2, 3), (4, 1, 3, 2))],
+    ),
+    OpCase("einsum_broadcast_label", lambda a, b: fnp.einsum("ij,ij->j", a, b), [((1, 3), (4, 3))]),
+    OpCase(
+        "einsum_three", lambda a, b, c: fnp.einsum("ij,jk,k->i", a, b, c), [((2, 3), (3, 4), (4,))]
+    ),
+    OpCase("einsum_summed_alone", lambda a, b: fnp.einsum("ij,k->kj", a, b), [((2, 3), (4,))]),
+    unary(
+        "einsum_diagonal",
+        lambda a: (
+            fnp.einsum("ii->i", a) * fnp.einsum("ii", a)
+            + fnp.einsum("iji->j", fnp.stack([a, 2 * a, a]))
+        ),
+        shapes=[(3, 3)],
+    ),
+    # more structure
+    unary("flip", lambda x: fnp.flip(x, 0) + fnp.fliplr(fnp.flipud(x)) * 2, shapes=[(2, 3)]),
+    unary(
+        "roll",
+        lambda x: fnp.roll(x, 1, axis=-1) + fnp.roll(x, (1, -4), axis=(0, 1)) + fnp.roll(x, 2),
+        shapes=[(2, 3)],
+    ),
+    unary(
+        "rot90",
+        lambda x: fnp.rot90(x) + fnp.rot90(x, 3) * 2 + fnp.rot90(fnp.rot90(x, 2)),
+        shapes=[(2, 3)],
+    ),
+    unary(
+        "pad_constant", lambda x: fnp.pad(x, ((1, 0), (2, 1)), constant_values=3.0), shapes=[(2, 3)]
+    ),
+    unary(
+        "pad_modes",
+        lambda x: sum(
+            fnp.pad(x, (1, 2), mode=m) * (i + 1)
+            for i, m in enumerate(["edge", "reflect", "symmetric", "wrap"])
+        ),
+        shapes=[(2, 3)],
+    ),
+    unary("triangles", lambda x: fnp.triu(x, 1) + fnp.tril(x, -1) * 2, shapes=[(2, 3, 4)]),
+    unary(
+        "diagonal_trace",
+        lambda x: fnp.diag(fnp.diagonal(x)) * fnp.trace(x) + fnp.diagonal(x, -1).sum(),
+        shapes=[(3, 3)],
+    ),
+    unary("diagonal_axes", lambda x: fnp.diagonal(x, 1, 2, 0), shapes=[(2, 3, 4)]),
+    unary("diag_vector", lambda x: fnp.diag(x, 1) + fnp.diagflat(x, -1), shapes=[(3,)]),
+    binary("kron", fnp.kron, shapes=[((2, 2), (1, 3))]),
+    binary("cross", fnp.cross, shapes=[((2, 3), (3,))]),
+    unary("tile", lambda x: fnp.tile(x, (2, 1, 2)), shapes=[(2, 3)]),
+    unary(
+        "repeat",
+        lambda x: fnp.repeat(x, 2, axis=0) * fnp.sum(fnp.repeat(x, [2, 0, 1], axis=-1)),
+        shapes=[(2, 3)],
+    ),
+    binary(
+        "stack_more",
+        lambda x, y: fnp.sum(fnp.dstack([x, y])) * fnp.column_stack([x, y]),
+        shapes=[((3,), (3,))],
+    ),
+    binary(
+        "meshgrid",
+        lambda x, y: fnp.meshgrid(x, y)[0] * fnp.meshgrid(x, y, indexing="ij")[1].T,
+        shapes=[((3,), (2,))],
+    ),
+    unary(
+        "atleast_3d_append",
+        lambda x: fnp.atleast_3d(x) * fnp.sum(fnp.append(x, 2 * x)),
+        shapes=[(3,)],
+    ),
+    unary("delete", lambda x: fnp.delete(x, 1, axis=0), shapes=[(3, 2)]),
+    unary("full_like", lambda x: fnp.full_like(x, fnp.sum(x)) * x, shapes=[(2, 3)]),
+    # assignment
+    binary(
+        "at_set",
+        lambda x, y: fnp.at(x)[np.array([2, 0])].set(y),
+        shapes=[((3,), (2,)), ((3, 2), (2, 2)), ((3, 2), ())],
+    ),
+    binary(
+        "at_add_repeated",
+        lambda x, y: fnp.at(x)[np.array([1, 1, 0])].add(y),
+        shapes=[((3,), (3,)), ((2, 2), ())],
+    ),
+    binary("setitem", _assigned, shapes=[((3,), (2,)), ((3, 2), (2, 2))]),
 ]

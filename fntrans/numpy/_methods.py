@@ -89,6 +89,19 @@ _AT_UPDATES = {
 }
 
 
+def _sort_in_place(self, axis=-1, kind=None, order=None):
+    """``x.sort()`` sorts in place, as NumPy's method does."""
+    _assignment.check_owner(self)
+    _assignment.assign(self, _FNP.sort(self, axis=axis))
+
+
+def _item(self, *args):
+    value = self[args] if args else self.reshape(())
+    if isinstance(value, Tracer) and value.carries_derivative():
+        raise errors.float_of_tracer("item")
+    return (value.concrete if isinstance(value, Tracer) else value).item()
+
+
 def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
     name = ufunc.__name__
     if kwargs.get("out") is not None:
@@ -200,6 +213,24 @@ def attach_methods() -> None:
         "conj": fnp.conjugate,
         "conjugate": fnp.conjugate,
         "swapaxes": fnp.swapaxes,
+        "prod": fnp.prod,
+        "cumsum": fnp.cumsum,
+        "cumprod": fnp.cumprod,
+        "var": fnp.var,
+        "std": fnp.std,
+        "ptp": fnp.ptp,
+        "any": fnp.any,
+        "all": fnp.all,
+        "trace": fnp.trace,
+        "diagonal": fnp.diagonal,
+        "repeat": fnp.repeat,
+        "take": fnp.take,
+        "round": fnp.round,
+        "nonzero": fnp.nonzero,
+        "argsort": fnp.argsort,
+        "sort": _sort_in_place,
+        "tolist": lambda self: self._concrete_or_raise("tolist()").tolist(),
+        "item": lambda self, *args: _item(self, *args),
         "T": property(lambda self: fnp.transpose(self)),
         "real": property(fnp.real),
         "imag": property(fnp.imag),

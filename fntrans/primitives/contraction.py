@@ -1,18 +1,24 @@
-"""``matmul``: NumPy's matrix product, 1-d operands and batch broadcasting included.
+"""Contractions: ``matmul`` (NumPy's matrix product, 1-d operands and batch
+broadcasting included) and ``einsum`` (any Einstein summation).
 
-One primitive over NumPy's fast kernel; ``dot`` and ``tensordot`` in
-``fntrans.numpy`` reduce to it with reshapes and transposes.
+One primitive each over NumPy's fast kernels; ``dot`` and ``tensordot`` in
+``fntrans.numpy`` reduce to ``matmul`` with reshapes and transposes.
 """
 
 from __future__ import annotations
 
+import functools
+import math
+import string
+
 import numpy as np
 
+from fntrans.backend import default_module
 from fntrans.core.aval import ShapedArray, all_weak, result_dtype
 from fntrans.core.primitive import Primitive, Undefined
 from fntrans.primitives._rules import shape_of, unbroadcast
 from fntrans.primitives.elementwise import add, mul
-from fntrans.primitives.structural import move_axis, reshape, transpose
+from fntrans.primitives.structural import broadcast_to, move_axis, reshape, transpose
 
 
 def _matmul_shape(a, b):
@@ -160,4 +166,148 @@ matmul_p = Primitive(
 
 matmul = matmul_p.bind
 
-__all__ = ["matmul_p"]
+# ---- einsum ----
+#
+# ``subscripts`` is always explicit and free of ellipses ("ij,jk->ik"):
+# fntrans.numpy spells out implicit outputs and ellipses before binding. A
+# label may have size 1 in some operands and broadcast against the others.
+
+
+@functools.lru_cache(maxsize=256)
+def parse_subscripts(subscripts: str):
+    """``"ij,jk->ik"`` as ``(("ij", "jk"), "ik")``."""
+    inputs, output = subscripts.split("->")
+    return tuple(inputs.split(",")), output
+
+
+def unused_letters(subscripts: str):
+    """The letters einsum accepts that ``subscripts`` does not use yet."""
+    return (c for c in string.ascii_letters if c not in subscripts)
+
+
+def label_sizes(inputs, shapes) -> dict:
+    """The size of each label, broadcasting size-1 dimensions as NumPy does."""
+    sizes = {}
+    for labels, shape in zip(inputs, shapes):
+        if len(labels) != len(shape):
+            raise ValueError(
+                f"einsum: operand of shape {tuple(shape)} has {len(shape)} dimension(s), "
+                f"but its subscripts '{labels}' name {len(labels)}."
+            )
+        for label, d in zip(labels, shape):
+            known = sizes.get(label, 1)
+            if d != 1 and known not in (1, d):
+                raise ValueError(
+                    f"einsum: label '{label}' has size {known} in one operand and {d} in "
+                    f"another; sizes must match or be 1."
+                )
+            sizes[label] = d if d != 1 else known
+    return sizes
+
+
+def _einsum_shape(*avals, subscripts):
+    inputs, output = parse_subscripts(subscripts)
+    sizes = label_sizes(inputs, [a.shape for a in avals])
+    return ShapedArray(tuple(sizes[c] for c in output), result_dtype(*avals), all_weak(*avals))
+
+
+# NumPy's direct loop costs one step per point of the labels' joint range;
+# past this many, planning a path (BLAS for pairwise contractions) pays off
+_OPTIMIZE_ABOVE = 50_000
+
+
+def _einsum_impl(xp, *operands, subscripts):
+    inputs, output = parse_subscripts(subscripts)
+    sizes = {}
+    for labels, operand in zip(inputs, operands):
+        for label, d in zip(labels, operand.shape):
+            sizes[label] = max(d, sizes.get(label, 1))
+    if len(operands) > 2 or math.prod(sizes.values()) > _OPTIMIZE_ABOVE:
+        return xp.einsum(subscripts, *operands, optimize=True)
+    return xp.einsum(subscripts, *operands)
+
+
+def einsum(subscripts: str, *operands):
+    return einsum_p.bind(*operands, subscripts=subscripts)
+
+
+def _operand_ct(ct, operands, i, subscripts):
+    """The cotangent of operand ``i``: the einsum of ``ct`` with the other operands,
+    summed over what operand ``i`` broadcast, spread over what only it summed,
+    and put on the diagonal where it repeats a label."""
+    inputs, output = parse_subscripts(subscripts)
+    labels, shape = inputs[i], shape_of(operands[i])
+    sizes = label_sizes(inputs, [shape_of(o) for o in operands])
+    others = [j for j in range(len(operands)) if j != i]
+    elsewhere = set(output).union(*(inputs[j] for j in others))
+    dims = {}
+    for label, d in zip(labels, shape):
+        dims.setdefault(label, d)
+    unique = "".join(dims)
+    target = "".join(c for c in unique if c in elsewhere and dims[c] == sizes[c])
+    spec = ",".join([output] + [inputs[j] for j in others]) + "->" + target
+    g = einsum(spec, ct, *(operands[j] for j in others))
+    g_dims = dict(zip(target, shape_of(g)))
+    g = reshape(g, tuple(g_dims.get(c, 1) for c in unique))
+    g = broadcast_to(g, tuple(dims.values()))
+    if len(unique) == len(labels):
+        return g
+    fresh = unused_letters(subscripts)
+    renamed, deltas = "", []
+    for c in labels:
+        if c in renamed:
+            deltas.append(c + next(fresh))
+            renamed += deltas[-1][1]
+        else:
+            renamed += c
+    eyes = [default_module().eye(dims[pair[0]], dtype=g.dtype) for pair in deltas]
+    return einsum(",".join([unique] + deltas) + "->" + renamed, g, *eyes)
+
+
+def _einsum_jvp(primals, tangents, *, subscripts):
+    # linear in each operand: the tangent is the sum over operands of the
+    # einsum with that operand replaced by its tangent
+    ans = einsum(subscripts, *primals)
+    out = None
+    for i, t in enumerate(tangents):
+        if t is not None:
+            term = einsum(subscripts, *primals[:i], t, *primals[i + 1 :])
+            out = term if out is None else add(out, term)
+    return ans, out
+
+
+def _einsum_transpose(ct, *operands, subscripts):
+    # linear in the one undefined operand; the others are constants
+    return tuple(
+        _operand_ct(ct, operands, i, subscripts) if type(o) is Undefined else None
+        for i, o in enumerate(operands)
+    )
+
+
+def _einsum_vjp(ct, ans, *operands, subscripts, needs):
+    return tuple(
+        _operand_ct(ct, operands, i, subscripts) if need else None for i, need in enumerate(needs)
+    )
+
+
+def _einsum_batch(prim, vals, dims, *, subscripts):
+    """A fresh label for the batch axis, where each operand has it: no data moves."""
+    inputs, output = parse_subscripts(subscripts)
+    letter = next(unused_letters(subscripts), None)
+    if letter is None:
+        raise ValueError("einsum under vmap needs a free label, but all 52 letters are in use.")
+    inputs = [s if d is None else s[:d] + letter + s[d:] for s, d in zip(inputs, dims)]
+    return einsum(",".join(inputs) + "->" + letter + output, *vals), 0
+
+
+einsum_p = Primitive(
+    "einsum",
+    impl=_einsum_impl,
+    shape=_einsum_shape,
+    jvp=_einsum_jvp,
+    transpose=_einsum_transpose,
+    vjp=_einsum_vjp,
+    batch=_einsum_batch,
+)
+
+__all__ = ["matmul_p", "einsum_p"]

@@ -1,0 +1,67 @@
+"""Sorting: ``sort`` (differentiable: the derivative follows each entry),
+``argsort`` (integers), and searches on concrete values."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from fntrans.core.tracer import Tracer
+from fntrans.numpy._creation import asarray
+from fntrans.numpy._reductions import normalize_axes
+from fntrans.primitives import sorting
+from fntrans.primitives.structural import reshape
+
+
+def _flat_or_axis(a, axis):
+    a = asarray(a)
+    if axis is None:
+        return reshape(a, (a.size,)), 0
+    (axis,) = normalize_axes(axis, a.ndim)
+    return a, axis
+
+
+def sort(a, axis=-1, kind=None, order=None, *, stable=None):
+    """``a`` sorted along ``axis`` (flattened if ``axis`` is None).
+
+    >>> import fntrans as ft, fntrans.numpy as fnp
+    >>> ft.grad(lambda x: fnp.sort(x)[0])(fnp.array([3.0, 1.0, 2.0]))
+    array([0., 1., 0.])
+    """
+    if order is not None:
+        raise NotImplementedError("sort: order= (structured arrays) is not supported.")
+    a, axis = _flat_or_axis(a, axis)
+    return sorting.sort(a, axis)
+
+
+def argsort(a, axis=-1, kind=None, order=None, *, stable=None):
+    """The indices that sort ``a`` along ``axis`` (a stable sort; no derivative).
+
+    >>> import fntrans.numpy as fnp
+    >>> fnp.argsort(fnp.array([3.0, 1.0, 2.0]))
+    array([1, 2, 0])
+    """
+    if order is not None:
+        raise NotImplementedError("argsort: order= (structured arrays) is not supported.")
+    a, axis = _flat_or_axis(a, axis)
+    return sorting.argsort(a, axis)
+
+
+def concrete(x, operation: str):
+    """The plain value of ``x``, also when it is traced (where it has one)."""
+    if isinstance(x, Tracer):
+        return x._concrete_or_raise(operation)
+    if type(x) is list or type(x) is tuple:
+        return type(x)(concrete(item, operation) for item in x)
+    return x
+
+
+def searchsorted(a, v, side: str = "left", sorter=None):
+    """Where ``v`` would be inserted into sorted ``a`` (on concrete values)."""
+    return np.searchsorted(
+        concrete(a, "searchsorted"), concrete(v, "searchsorted"), side, concrete(sorter, "")
+    )
+
+
+def digitize(x, bins, right: bool = False):
+    """The index of the bin of each element of ``x`` (on concrete values)."""
+    return np.digitize(concrete(x, "digitize"), concrete(bins, "digitize"), right)
