@@ -53,16 +53,21 @@ def reshape(a, shape, order: str = "C"):
     >>> fnp.reshape(fnp.arange(6.0), (2, -1)).shape
     (2, 3)
     """
+    a = asarray(a)
+    shape = resolve_shape(shape, math.prod(a.shape))
+    if order == "F":  # column-major: reshape the reversed axes, then reverse back
+        reversed_axes = tuple(range(a.ndim))[::-1]
+        flipped = st.reshape(st.transpose(a, reversed_axes), shape[::-1])
+        return st.transpose(flipped, tuple(range(len(shape)))[::-1])
     if order != "C":
-        raise NotImplementedError("fntrans.numpy.reshape supports order='C' only")
-    a = asarray(a)
-    return st.reshape(a, resolve_shape(shape, math.prod(a.shape)))
+        raise NotImplementedError(f"reshape supports order='C' and order='F', not {order!r}")
+    return st.reshape(a, shape)
 
 
-def ravel(a):
-    """``a`` flattened to one dimension."""
+def ravel(a, order: str = "C"):
+    """``a`` flattened to one dimension (row-major, or column-major with ``order='F'``)."""
     a = asarray(a)
-    return st.reshape(a, (a.size,))
+    return reshape(a, (a.size,), order=order)
 
 
 def transpose(a, axes=None):

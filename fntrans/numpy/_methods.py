@@ -54,7 +54,7 @@ def _reshape(self, *shape, order="C"):
     if len(shape) == 1 and not isinstance(shape[0], (int, np.integer)):
         shape = shape[0]
     if order != "C":
-        raise NotImplementedError("reshape supports order='C' only")
+        return _FNP.reshape(self, shape, order=order)
     return reshape(self, resolve_shape(shape, math.prod(self.shape)))
 
 
