@@ -161,7 +161,7 @@ OP_CASES = [
     OpCase("vdot", fnp.vdot, [((2, 3), (2, 3))], complex_ok=True),
     # structure
     unary("reshape", lambda x: fnp.reshape(x, (-1, 2)), shapes=[(2, 3), (4,)]),
-    unary("reshape_F", lambda x: fnp.reshape(x, (3, -1), order="F") * fnp.arange(1.0, 3.0), shapes=[(2, 3)]),
+    unary("reshape_F", lambda x: fnp.reshape(x, (3, -1), order="F")[:, 1] * 2.0, shapes=[(2, 3)]),
     unary("transpose", lambda x: fnp.transpose(x), shapes=[(2, 3), (2, 3, 4)]),
     unary("T", lambda x: x.T @ x, shapes=[(2, 3)]),
     unary("swapaxes", lambda x: fnp.swapaxes(x, 0, 2), shapes=[(2, 3, 4)]),
