@@ -27,3 +27,22 @@ def test_every_page_has_runnable_examples():
     for page in PAGES:
         text = page.read_text()
         assert ">>>" in text or "```python" in text, f"{page.name} has no example that runs"
+
+
+def test_api_reference_lists_every_public_name():
+    import types
+
+    import fntrans as ft
+    import fntrans.numpy as fnp
+
+    text = (ROOT / "docs" / "api.md").read_text()
+    public = [n for n in dir(fnp) if not n.startswith("_")] + list(ft.__all__)
+    missing = sorted(n for n in public if not re.search(rf"[`.]{re.escape(n)}\b", text))
+    assert not missing, f"docs/api.md does not mention: {missing}"
+    undocumented = sorted(
+        n
+        for n in public
+        if isinstance(getattr(fnp, n, getattr(ft, n, None)), types.FunctionType)
+        and not (getattr(fnp, n, getattr(ft, n, None)).__doc__ or "").strip()
+    )
+    assert not undocumented, f"public functions without a docstring: {undocumented}"

@@ -164,11 +164,13 @@ def stack(arrays, axis: int = 0, dtype=None):
 
 
 def atleast_1d(a):
+    """``a`` with at least one dimension."""
     a = asarray(a)
     return reshape(a, (1,)) if a.ndim == 0 else a
 
 
 def atleast_2d(a):
+    """``a`` with at least two dimensions (new axes in front)."""
     a = asarray(a)
     return reshape(a, (1,) * (2 - a.ndim) + a.shape) if a.ndim < 2 else a
 
