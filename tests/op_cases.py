@@ -36,6 +36,7 @@ class OpCase:
     away_from: tuple = ()  # values the inputs keep a distance of 0.1 from (kinks, poles)
     distinct: bool = False  # entries pairwise apart (ties are kinks for max/min/sort)
     complex_ok: bool = False  # also checked with complex inputs
+    concrete_only: bool = False  # needs concrete values (not batched or abstract ones)
 
     def __repr__(self):
         return self.name
@@ -373,6 +374,10 @@ OP_CASES = [
     ),
     unary("delete", lambda x: fnp.delete(x, 1, axis=0), shapes=[(3, 2)]),
     unary("full_like", lambda x: fnp.full_like(x, fnp.sum(x)) * x, shapes=[(2, 3)]),
+    unary("select", lambda x: fnp.select([x < -0.5, x > 0.5], [x**2, fnp.sin(x)], x * 3.0), away_from=(-0.5, 0.5)),
+    unary("partition", lambda x: fnp.partition(x, 1) * fnp.arange(1.0, 4.0).astype(x.dtype), shapes=[(3,)], distinct=True),
+    unary("unique", lambda x: fnp.unique(fnp.concatenate([x, x])) * 2.0, shapes=[(3,)], distinct=True, concrete_only=True),
+    binary("interp", lambda x, f: fnp.interp(x, np.array([-3.0, -1.0, 0.5, 3.0]), f), shapes=[((3,), (4,))], away_from=(-1.0, 0.5), concrete_only=True),
     # assignment
     binary(
         "at_set",

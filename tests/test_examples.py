@@ -76,3 +76,39 @@ def test_per_example_gradients_match_loop_and_find_outlier():
     assert loop_difference < 1e-12
     assert mean_difference < 1e-12
     assert np.argmax(norms) == 0
+
+
+def test_logsumexp_custom_rule_is_finite_where_naive_overflows(capsys):
+    results = load("logsumexp_custom_rule").main(num_iters=60)
+    huge = np.array([1000.0, 1000.5, 999.0])
+    softmax = np.exp(huge - huge.max()) / np.exp(huge - huge.max()).sum()
+    assert np.all(np.isnan(results["naive_grad"]))
+    assert np.isnan(results["naive_loss"])
+    np.testing.assert_allclose(results["stable_grad"], softmax, rtol=1e-12)
+    assert "gradient check passed" in capsys.readouterr().out
+    assert results["final_loss"] < results["initial_loss"] / 10
+    assert results["accuracy"] > 0.9
+
+
+def test_probit_primitive_gradient_checks_and_fits_the_dose_response_slope(capsys):
+    results = load("probit").main(num_iters=300)
+    assert "gradient check passed" in capsys.readouterr().out
+    assert results["final"] < results["initial"] / 2
+    assert abs(results["b"] - 1.5) < 0.3  # the slope the data were drawn with
+
+
+def test_convnet_einsum_convolution_matches_scipy_and_learns_bars(tmp_path):
+    results = load("convnet").main(num_iters=60, plot_path=tmp_path / "filters.png")
+    assert results["conv_error"] < 1e-12
+    assert results["final_loss"] < results["initial_loss"] / 4
+    assert results["test_accuracy"] > 0.9  # chance is 0.5
+
+
+def test_fluidsim_gradient_is_right_and_lowers_the_distance_to_target(tmp_path):
+    losses, directional, forward, numerical = load("fluidsim").main(
+        num_iters=3, plot_path=tmp_path / "fluidsim.png"
+    )
+    np.testing.assert_allclose(directional, forward, rtol=1e-10)
+    np.testing.assert_allclose(directional, numerical, rtol=1e-4)
+    assert np.all(np.diff(losses) < 0)
+    assert losses[-1] < losses[0] / 4

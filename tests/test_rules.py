@@ -44,7 +44,7 @@ def test_float32_keeps_dtypes_and_agrees_with_float64(case, shapes, data):
     out32, vjp32 = ft.vjp(case.fn, *args32)
     out64, vjp64 = ft.vjp(case.fn, *args64)
     assert out32.dtype == np.asarray(eager32).dtype
-    if case.name != "astype":
+    if case.name not in ("astype", "interp"):  # NumPy gives float64 for these
         assert out32.dtype == np.float32
     ct64 = np.cos(np.arange(np.size(out64), dtype=np.float64)).reshape(np.shape(out64))
     cts32 = vjp32(ct64.astype(out32.dtype))
@@ -67,7 +67,8 @@ def _primitives_used(case, shapes):
 def test_every_primitive_is_reached_by_some_case():
     reached = set()
     for case in OP_CASES:
-        reached |= _primitives_used(case, case.shapes[0])
+        if not case.concrete_only:  # staging is abstract
+            reached |= _primitives_used(case, case.shapes[0])
     # stop_gradient is not a derivative of anything: tests/test_transforms.py covers it.
     missing = {p.name for p in all_primitives()} - reached - {"stop_gradient"}
     assert not missing, f"no op case reaches: {sorted(missing)}"

@@ -149,6 +149,7 @@ from fntrans.numpy._more_math import (
     float_power,
     fmod,
     hypot,
+    interp,
     iscomplex,
     isfinite,
     isinf,
@@ -157,9 +158,11 @@ from fntrans.numpy._more_math import (
     logaddexp,
     logaddexp2,
     mod,
+    nan_to_num,
     rad2deg,
     radians,
     remainder,
+    select,
     signbit,
     sinc,
 )
@@ -189,7 +192,15 @@ from fntrans.numpy._predicates import (
 )
 from fntrans.numpy._products import dot, inner, matmul, outer, tensordot, vdot
 from fntrans.numpy._reductions import amax, amin, argmax, argmin, max, mean, min, sum
-from fntrans.numpy._sorting import argsort, digitize, searchsorted, sort
+from fntrans.numpy._sorting import (
+    argpartition,
+    argsort,
+    digitize,
+    partition,
+    searchsorted,
+    sort,
+    unique,
+)
 from fntrans.numpy._ufuncs import (
     abs,
     absolute,

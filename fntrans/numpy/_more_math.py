@@ -122,3 +122,62 @@ def iscomplex(x, /):
 def isreal(x, /):
     """Whether each element has a zero imaginary part."""
     return ew.eq(imag(x), 0)
+
+
+def select(condlist, choicelist, default=0):
+    """Elements of ``choicelist[i]`` where ``condlist[i]`` first holds, else ``default``.
+
+    >>> import fntrans.numpy as fnp
+    >>> x = fnp.arange(5.0)
+    >>> fnp.select([x < 2, x > 3], [x, x ** 2], -1.0)
+    array([ 0.,  1., -1., -1., 16.])
+    """
+    from fntrans.numpy._ufuncs import where
+
+    if len(condlist) != len(choicelist):
+        raise ValueError("select: condlist and choicelist must have the same length")
+    out = default
+    for cond, choice in reversed(list(zip(condlist, choicelist))):
+        out = where(cond, choice, out)
+    return out
+
+
+def nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
+    """``x`` with NaN and infinities replaced by finite numbers; the derivative
+    is zero at the replaced entries.
+
+    >>> import fntrans.numpy as fnp
+    >>> fnp.nan_to_num(fnp.array([1.0, fnp.nan, fnp.inf]))[:2]
+    array([1., 0.])
+    """
+    from fntrans.numpy._ufuncs import where
+
+    x = _operand(x)
+    finfo = np.finfo(dtype_of(x) if dtype_of(x).kind == "f" else np.float64)
+    x = where(ew.ne_p.bind(x, x), nan, x)
+    x = where(ew.eq_p.bind(x, np.inf), finfo.max if posinf is None else posinf, x)
+    return where(ew.eq_p.bind(x, -np.inf), finfo.min if neginf is None else neginf, x)
+
+
+def interp(x, xp, fp, left=None, right=None):
+    """Piecewise-linear interpolation of ``(xp, fp)`` at ``x``, as NumPy's
+    ``interp``; differentiable in ``x`` and ``fp`` (the segment of each ``x``
+    is found from its concrete value).
+
+    >>> import fntrans as ft, fntrans.numpy as fnp
+    >>> print(ft.grad(lambda x: fnp.interp(x, fnp.array([0.0, 1.0]), fnp.array([0.0, 3.0])))(0.5))
+    3.0
+    """
+    from fntrans.core.tracer import Tracer
+    from fntrans.numpy._ufuncs import where
+    from fntrans.primitives.indexing import getitem
+
+    x, xp, fp = _operand(x), _operand(xp), _operand(fp)
+    concrete = x._concrete_or_raise("interp") if isinstance(x, Tracer) else np.asarray(x)
+    xp_values = xp._concrete_or_raise("interp") if isinstance(xp, Tracer) else np.asarray(xp)
+    i = np.clip(np.searchsorted(xp_values, concrete, side="right") - 1, 0, len(xp_values) - 2)
+    x0, x1 = getitem(xp, (i,)), getitem(xp, (i + 1,))
+    f0, f1 = getitem(fp, (i,)), getitem(fp, (i + 1,))
+    out = f0 + (x - x0) * (f1 - f0) / (x1 - x0)
+    out = where(ew.lt_p.bind(x, xp_values[0]), getitem(fp, 0) if left is None else left, out)
+    return where(ew.gt_p.bind(x, xp_values[-1]), getitem(fp, -1) if right is None else right, out)

@@ -65,3 +65,46 @@ def searchsorted(a, v, side: str = "left", sorter=None):
 def digitize(x, bins, right: bool = False):
     """The index of the bin of each element of ``x`` (on concrete values)."""
     return np.digitize(concrete(x, "digitize"), concrete(bins, "digitize"), right)
+
+
+def partition(a, kth, axis=-1, kind="introselect", order=None):
+    """``a`` with the ``kth`` element in its sorted place, smaller ones before and
+    larger ones after; fntrans returns the fully sorted array, which satisfies
+    that contract.
+
+    >>> import fntrans.numpy as fnp
+    >>> fnp.partition(fnp.array([3.0, 1.0, 2.0]), 1)[1]
+    np.float64(2.0)
+    """
+    return sort(a, axis=axis, order=order)
+
+
+def argpartition(a, kth, axis=-1, kind="introselect", order=None):
+    """Indices that partition ``a`` (here: that sort it; no derivative)."""
+    return argsort(a, axis=axis, order=order)
+
+
+def unique(ar, return_index=False, return_inverse=False, return_counts=False, axis=None):
+    """The sorted unique values of ``ar`` (flattened); a derivative flows to the
+    first occurrence of each value. Needs a concrete ``ar``.
+
+    >>> import fntrans as ft, fntrans.numpy as fnp
+    >>> ft.grad(lambda x: fnp.sum(fnp.unique(x)))(fnp.array([2.0, 1.0, 2.0]))
+    array([1., 1., 0.])
+    """
+    if axis is not None:
+        raise NotImplementedError("unique: axis= is not supported; flatten first.")
+    from fntrans.primitives.indexing import getitem
+
+    flat = reshape(asarray(ar), (int(np.prod(np.shape(ar))),))
+    concrete = flat._concrete_or_raise("unique") if isinstance(flat, Tracer) else np.asarray(flat)
+    _, index, inverse, counts = np.unique(
+        concrete, return_index=True, return_inverse=True, return_counts=True
+    )
+    values = getitem(flat, (index,))
+    extras = [
+        x
+        for x, want in ((index, return_index), (inverse, return_inverse), (counts, return_counts))
+        if want
+    ]
+    return (values, *extras) if extras else values
