@@ -374,10 +374,31 @@ OP_CASES = [
     ),
     unary("delete", lambda x: fnp.delete(x, 1, axis=0), shapes=[(3, 2)]),
     unary("full_like", lambda x: fnp.full_like(x, fnp.sum(x)) * x, shapes=[(2, 3)]),
-    unary("select", lambda x: fnp.select([x < -0.5, x > 0.5], [x**2, fnp.sin(x)], x * 3.0), away_from=(-0.5, 0.5)),
-    unary("partition", lambda x: fnp.partition(x, 1) * fnp.arange(1.0, 4.0).astype(x.dtype), shapes=[(3,)], distinct=True),
-    unary("unique", lambda x: fnp.unique(fnp.concatenate([x, x])) * 2.0, shapes=[(3,)], distinct=True, concrete_only=True),
-    binary("interp", lambda x, f: fnp.interp(x, np.array([-3.0, -1.0, 0.5, 3.0]), f), shapes=[((3,), (4,))], away_from=(-1.0, 0.5), concrete_only=True),
+    unary(
+        "select",
+        lambda x: fnp.select([x < -0.5, x > 0.5], [x**2, fnp.sin(x)], x * 3.0),
+        away_from=(-0.5, 0.5),
+    ),
+    unary(
+        "partition",
+        lambda x: fnp.partition(x, 1) * fnp.arange(1.0, 4.0).astype(x.dtype),
+        shapes=[(3,)],
+        distinct=True,
+    ),
+    unary(
+        "unique",
+        lambda x: fnp.unique(fnp.concatenate([x, x])) * 2.0,
+        shapes=[(3,)],
+        distinct=True,
+        concrete_only=True,
+    ),
+    binary(
+        "interp",
+        lambda x, f: fnp.interp(x, np.array([-3.0, -1.0, 0.5, 3.0]), f),
+        shapes=[((3,), (4,))],
+        away_from=(-1.0, 0.5),
+        concrete_only=True,
+    ),
     # assignment
     binary(
         "at_set",

@@ -262,8 +262,14 @@ def test_constant_handles_convert_to_python_numbers():
 
 def test_boolean_mask_indexing_needs_a_concrete_mask():
     x = np.array([[1.0, -2.0], [-3.0, 4.0]])
-    with pytest.raises(ft.ConcretizationError, match=re.escape("indexing with a boolean mask was applied to a value batched by vmap")):
+    with pytest.raises(
+        ft.ConcretizationError,
+        match=re.escape("indexing with a boolean mask was applied to a value batched by vmap"),
+    ):
         ft.vmap(lambda row: fnp.sum(row[row > 0]))(x)
-    with pytest.raises(ft.ConcretizationError, match=re.escape("indexing with a boolean mask needs a concrete value")):
+    with pytest.raises(
+        ft.ConcretizationError,
+        match=re.escape("indexing with a boolean mask needs a concrete value"),
+    ):
         ft.make_jaxpr(lambda row: fnp.sum(row[row > 0]))(x[0])
     assert ft.grad(lambda row: fnp.sum(row[row > 0]))(x[0]).tolist() == [1.0, 0.0]
