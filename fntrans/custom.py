@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import inspect
 from collections.abc import Callable, Sequence
 
 from fntrans import errors
@@ -18,6 +19,23 @@ class _Structure:
 
     def __init__(self):
         self.out = self.res = self.n_out = None
+
+
+def _positional(fun, args, kwargs):
+    """The call's arguments as one positional tuple: keywords and defaults bound
+    through ``fun``'s signature, as JAX does."""
+    if not kwargs and not _has_defaults(fun):
+        return args
+    bound = inspect.signature(fun).bind(*args, **kwargs)
+    bound.apply_defaults()
+    return tuple(bound.args) + tuple(bound.kwargs.values())
+
+
+def _has_defaults(fun) -> bool:
+    try:
+        return any(p.default is not p.empty for p in inspect.signature(fun).parameters.values())
+    except (TypeError, ValueError):
+        return False
 
 
 def _split(args, nondiff_argnums):
@@ -83,7 +101,8 @@ class custom_jvp:
         self.jvp = jvp
         return jvp
 
-    def __call__(self, *args):
+    def __call__(self, *args, **kwargs):
+        args = _positional(self.fun, args, kwargs)
         if self.jvp is None:
             raise AttributeError(
                 f"No JVP rule defined for the custom_jvp function {self.__name__}: "
@@ -152,7 +171,8 @@ class custom_vjp:
         ``bwd(*nondiff_args, residuals, ct) -> tuple of cotangents``."""
         self.fwd, self.bwd = fwd, bwd
 
-    def __call__(self, *args):
+    def __call__(self, *args, **kwargs):
+        args = _positional(self.fun, args, kwargs)
         if self.fwd is None:
             raise AttributeError(
                 f"No VJP rule defined for the custom_vjp function {self.__name__}: "

@@ -160,3 +160,10 @@ def jvp_of_custom_vjp(name: str) -> TypeError:
         f"reverse-mode rule only. Use vjp or grad, or define it with custom_jvp. "
         f"Forward-over-reverse (hessian, hvp) works: it differentiates fwd and bwd."
     )
+
+
+def missing_extend_rule(prim_name: str, rule: str, definer: str) -> NotImplementedError:
+    return NotImplementedError(
+        f"fntrans has no {rule} rule for '{prim_name}'. Give it one with "
+        f"fntrans.extend.{definer}({prim_name.split(' ')[0]}, ...)."
+    )

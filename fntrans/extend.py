@@ -19,7 +19,17 @@ from fntrans.core.primitive import Primitive
 from fntrans.core.tracer import Tracer
 from fntrans.primitives._batching import looped_batch
 
-_ARG = object()  # marks where a bound (array) argument goes among the positional ones
+
+class _Bound:
+    """Marks where a bound (array) argument goes among the positional ones."""
+
+    __slots__ = ()
+
+    def __repr__(self):
+        return "*"
+
+
+_ARG = _Bound()
 
 
 def _is_array_like(x) -> bool:
@@ -96,13 +106,15 @@ class primitive:
                 continue
             maker = self.vjpmakers.get(position)
             if maker is None:
-                raise errors.missing_rule(f"{self.prim.name} (argument {position})", "VJP")
+                raise errors.missing_extend_rule(
+                    f"{self.prim.name} (argument {position})", "reverse-mode (VJP)", "defvjp"
+                )
             cts.append(maker(ans, *args, **dict(kwargs))(ct))
         return tuple(cts)
 
     def _jvp(self, primals, tangents, *, layout, kwargs):
         if not self.jvpfuns:
-            raise errors.missing_rule(self.prim.name, "forward-mode (JVP)")
+            raise errors.missing_extend_rule(self.prim.name, "forward-mode (JVP)", "defjvp")
         ans = self.prim.bind(*primals, layout=layout, kwargs=kwargs)
         args = self._positional(primals, layout)
         out = None
@@ -111,7 +123,9 @@ class primitive:
                 continue
             jvpfun = self.jvpfuns.get(position)
             if jvpfun is None:
-                raise errors.missing_rule(f"{self.prim.name} (argument {position})", "JVP")
+                raise errors.missing_extend_rule(
+                    f"{self.prim.name} (argument {position})", "forward-mode (JVP)", "defjvp"
+                )
             term = jvpfun(t, ans, *args, **dict(kwargs))
             out = term if out is None else out + term
         return ans, out

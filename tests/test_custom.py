@@ -317,3 +317,18 @@ def test_checkpointed_segments_keep_less_in_memory():
     plain = _peak_bytes(lambda x: net(x, segment), x)
     remat = _peak_bytes(lambda x: net(x, ft.checkpoint(segment)), x)
     assert remat < plain / 2
+
+
+def test_custom_rules_bind_keywords_and_defaults_through_the_signature():
+    f = ft.custom_jvp(lambda x, k=2.0: x * k, nondiff_argnums=(1,))
+    f.defjvp(lambda k, primals, tangents: (f(primals[0], k), tangents[0] * k))
+    assert ft.grad(lambda x: f(x))(1.0) == 2.0
+    assert ft.grad(lambda x: f(x, k=3.0))(1.0) == 3.0
+
+
+def test_extend_primitive_prints_readably():
+    @primitive
+    def cube(x):
+        return np.asarray(x) ** 3
+
+    assert "cube[kwargs=(), layout=(*,)] a" in str(ft.make_jaxpr(cube)(1.0))

@@ -225,8 +225,9 @@ def _pow_dx(x, y):
     if isinstance(y, (int, float)) and y == 0:
         return mul(0.0, x)  # x ** 0 is flat everywhere, 0 ** 0 included
     # A Python exponent stays a Python number, so it never changes x's dtype.
-    y_minus_1 = y - 1 if isinstance(y, (int, float, complex)) else sub(y, 1)
-    return mul(y, pow(x, y_minus_1))
+    if isinstance(y, (int, float, complex)):
+        return mul(y, x if y == 2 else pow(x, y - 1))
+    return mul(y, pow(x, sub(y, 1)))
 
 
 def _pow_dy(ans, x):
