@@ -218,10 +218,45 @@ div_p = Primitive(
     batch=elementwise_batch,
 )
 
-# ---- pow, maximum, minimum, arctan2 ----
+# ---- binary functions given by their partial derivatives: pow, max, min, atan2 ----
 
 
-def _pow_dx(x, y):
+def binary(name: str, ufunc, dx, dy):
+    """An elementwise primitive of two arguments computed by NumPy's ``ufunc``.
+
+    ``dx(ans, x, y)`` and ``dy(ans, x, y)`` are its partial derivatives; the
+    Jacobian is diagonal, so they give both the JVP and the VJP, and each is
+    computed only where a tangent or cotangent needs it.
+    """
+    prim = None
+
+    def jvp(primals, tangents):
+        (x, y), (tx, ty) = primals, tangents
+        ans = prim.bind(x, y)
+        out = None if tx is None else mul(tx, dx(ans, x, y))
+        if ty is not None:
+            term = mul(ty, dy(ans, x, y))
+            out = term if out is None else add(out, term)
+        return ans, _broadcast_tangent(out, shape_of(ans), dtype_of(ans))
+
+    def vjp(ct, ans, x, y, *, needs):
+        return (
+            unbroadcast(mul(ct, dx(ans, x, y)), shape_of(x)) if needs[0] else None,
+            unbroadcast(mul(ct, dy(ans, x, y)), shape_of(y)) if needs[1] else None,
+        )
+
+    prim = Primitive(
+        name,
+        impl=_binary_impl(ufunc),
+        shape=ufunc_shape(ufunc),
+        jvp=jvp,
+        vjp=vjp,
+        batch=elementwise_batch,
+    )
+    return prim
+
+
+def _pow_dx(ans, x, y):
     if isinstance(y, (int, float)) and y == 0:
         return mul(0.0, x)  # x ** 0 is flat everywhere, 0 ** 0 included
     # A Python exponent stays a Python number, so it never changes x's dtype.
@@ -230,127 +265,39 @@ def _pow_dx(x, y):
     return mul(y, pow(x, sub(y, 1)))
 
 
-def _pow_dy(ans, x):
+def _pow_dy(ans, x, y):
     # d/dy x**y = log(x) * x**y, taken as 0 where x == 0 (0 ** y is flat for y > 0)
     return mul(log(select(eq(x, 0), 1.0, x)), ans)
 
 
-def _pow_jvp(primals, tangents):
-    x, y = primals
-    tx, ty = tangents
-    ans = pow(x, y)
-    out = None if tx is None else mul(tx, _pow_dx(x, y))
-    if ty is not None:
-        term = mul(ty, _pow_dy(ans, x))
-        out = term if out is None else add(out, term)
-    return ans, _broadcast_tangent(out, shape_of(ans), dtype_of(ans))
+pow_p = binary("pow", np.power, _pow_dx, _pow_dy)
 
 
-def _pow_vjp(ct, ans, x, y, *, needs):
-    return (
-        unbroadcast(mul(ct, _pow_dx(x, y)), shape_of(x)) if needs[0] else None,
-        unbroadcast(mul(ct, _pow_dy(ans, x)), shape_of(y)) if needs[1] else None,
-    )
-
-
-pow_p = Primitive(
-    "pow",
-    impl=_binary_impl(np.power),
-    shape=ufunc_shape(np.power),
-    jvp=_pow_jvp,
-    vjp=_pow_vjp,
-    batch=elementwise_batch,
-)
-
-
-def _minmax_partials(x, y, pick_x):
-    """Weights of x and y in max/min: 1 for the picked operand, 1/2 each on ties."""
+def _share(x, y, picked):
+    """The weight of x in max/min: 1 where picked, 1/2 on ties, 0 elsewhere."""
     dtype = np.result_type(dtype_of(x), dtype_of(y))
     tie = convert_element_type(eq(x, y), dtype=dtype)
-    wx = add(convert_element_type(pick_x, dtype=dtype), mul(0.5, tie))
-    wy = sub(1.0, wx)
-    return wx, wy
+    return add(convert_element_type(picked, dtype=dtype), mul(0.5, tie))
 
 
-def _minmax(prim_getter, compare):
-    def jvp(primals, tangents):
-        x, y = primals
-        tx, ty = tangents
-        ans = prim_getter().bind(x, y)
-        wx, wy = _minmax_partials(x, y, compare(x, y))
-        out = None
-        if tx is not None:
-            out = mul(tx, wx)
-        if ty is not None:
-            term = mul(ty, wy)
-            out = term if out is None else add(out, term)
-        return ans, _broadcast_tangent(out, shape_of(ans), dtype_of(ans))
-
-    def vjp(ct, ans, x, y, *, needs):
-        wx, wy = _minmax_partials(x, y, compare(x, y))
-        return (
-            unbroadcast(mul(ct, wx), shape_of(x)) if needs[0] else None,
-            unbroadcast(mul(ct, wy), shape_of(y)) if needs[1] else None,
-        )
-
-    return jvp, vjp
-
-
-_max_jvp, _max_vjp = _minmax(lambda: max_p, lambda x, y: gt(x, y))
-max_p = Primitive(
+max_p = binary(
     "max",
-    impl=_binary_impl(np.maximum),
-    shape=ufunc_shape(np.maximum),
-    jvp=_max_jvp,
-    vjp=_max_vjp,
-    batch=elementwise_batch,
+    np.maximum,
+    lambda ans, x, y: _share(x, y, gt(x, y)),
+    lambda ans, x, y: _share(y, x, gt(y, x)),
 )
-_min_jvp, _min_vjp = _minmax(lambda: min_p, lambda x, y: lt(x, y))
-min_p = Primitive(
+min_p = binary(
     "min",
-    impl=_binary_impl(np.minimum),
-    shape=ufunc_shape(np.minimum),
-    jvp=_min_jvp,
-    vjp=_min_vjp,
-    batch=elementwise_batch,
+    np.minimum,
+    lambda ans, x, y: _share(x, y, lt(x, y)),
+    lambda ans, x, y: _share(y, x, lt(y, x)),
 )
-
-
-def _atan2_partials(x, y):
-    # atan2(x, y): d/dx = y / (x^2 + y^2), d/dy = -x / (x^2 + y^2)
-    denom = add(mul(x, x), mul(y, y))
-    return div(y, denom), neg(div(x, denom))
-
-
-def _atan2_jvp(primals, tangents):
-    x, y = primals
-    tx, ty = tangents
-    ans = atan2(x, y)
-    dx, dy = _atan2_partials(x, y)
-    out = None
-    if tx is not None:
-        out = mul(tx, dx)
-    if ty is not None:
-        term = mul(ty, dy)
-        out = term if out is None else add(out, term)
-    return ans, _broadcast_tangent(out, shape_of(ans), dtype_of(ans))
-
-
-def _atan2_vjp(ct, ans, x, y, *, needs):
-    dx, dy = _atan2_partials(x, y)
-    return (
-        unbroadcast(mul(ct, dx), shape_of(x)) if needs[0] else None,
-        unbroadcast(mul(ct, dy), shape_of(y)) if needs[1] else None,
-    )
-
-
-atan2_p = Primitive(
+# atan2(x, y): d/dx = y / (x^2 + y^2), d/dy = -x / (x^2 + y^2)
+atan2_p = binary(
     "atan2",
-    impl=_binary_impl(np.arctan2),
-    shape=ufunc_shape(np.arctan2),
-    jvp=_atan2_jvp,
-    vjp=_atan2_vjp,
-    batch=elementwise_batch,
+    np.arctan2,
+    lambda ans, x, y: div(y, add(mul(x, x), mul(y, y))),
+    lambda ans, x, y: neg(div(x, add(mul(x, x), mul(y, y)))),
 )
 
 # ---- unary math ----

@@ -12,10 +12,9 @@ import numpy as np
 
 from fntrans.core.primitive import Primitive
 from fntrans.primitives._batching import elementwise_batch
-from fntrans.primitives._rules import dtype_of, shape_of, ufunc_shape, unary, unbroadcast
+from fntrans.primitives._rules import dtype_of, ufunc_shape, unary
 from fntrans.primitives.elementwise import (
-    add,
-    convert_element_type,
+    binary,
     div,
     exp2_p,
     exp_p,
@@ -23,47 +22,6 @@ from fntrans.primitives.elementwise import (
     round_p,
     sub,
 )
-from fntrans.primitives.structural import broadcast_to
-
-
-def _as_tangent(t, ans):
-    """A partial tangent brought to the output's shape and dtype."""
-    if dtype_of(t) != dtype_of(ans):
-        t = convert_element_type(t, dtype=dtype_of(ans))
-    return broadcast_to(t, shape_of(ans))
-
-
-def binary(name: str, ufunc, dx, dy):
-    """An elementwise primitive of two arguments computed by NumPy's ``ufunc``.
-
-    ``dx(ans, x, y)`` and ``dy(ans, x, y)`` are its partial derivatives; the
-    Jacobian is diagonal, so they give both the JVP and the VJP.
-    """
-    ufunc_name = ufunc.__name__
-    prim = None
-
-    def impl(xp, x, y):
-        return ufunc(x, y) if xp is np else getattr(xp, ufunc_name)(x, y)
-
-    def jvp(primals, tangents):
-        (x, y), (tx, ty) = primals, tangents
-        ans = prim.bind(x, y)
-        out = None if tx is None else mul(tx, dx(ans, x, y))
-        if ty is not None:
-            term = mul(ty, dy(ans, x, y))
-            out = term if out is None else add(out, term)
-        return ans, _as_tangent(out, ans)
-
-    def vjp(ct, ans, x, y, *, needs):
-        return (
-            unbroadcast(mul(ct, dx(ans, x, y)), shape_of(x)) if needs[0] else None,
-            unbroadcast(mul(ct, dy(ans, x, y)), shape_of(y)) if needs[1] else None,
-        )
-
-    prim = Primitive(
-        name, impl=impl, shape=ufunc_shape(ufunc), jvp=jvp, vjp=vjp, batch=elementwise_batch
-    )
-    return prim
 
 
 def _quotient(ans, x, y):
