@@ -19,25 +19,15 @@ from fntrans.primitives.elementwise import convert_element_type
 from fntrans.primitives.structural import reshape
 
 
-def _operator(prim):
-    """``self <op> other`` binding ``prim`` directly: the hot path of traced code."""
+def _operator(prim, reflected=False):
+    """``self <op> other`` (or ``other <op> self``) binding ``prim`` directly: the
+    hot path of traced code."""
     bind = prim.bind
 
     def op(self, other):
         if type(other) is list or type(other) is tuple:
             other = np.asarray(other)
-        return bind(self, other)
-
-    return op
-
-
-def _reflected(prim):
-    bind = prim.bind
-
-    def op(self, other):
-        if type(other) is list or type(other) is tuple:
-            other = np.asarray(other)
-        return bind(other, self)
+        return bind(other, self) if reflected else bind(self, other)
 
     return op
 
@@ -158,17 +148,17 @@ def attach_methods() -> None:
 
     methods = {
         "__add__": _operator(ew.add_p),
-        "__radd__": _reflected(ew.add_p),
+        "__radd__": _operator(ew.add_p, reflected=True),
         "__sub__": _operator(ew.sub_p),
-        "__rsub__": _reflected(ew.sub_p),
+        "__rsub__": _operator(ew.sub_p, reflected=True),
         "__mul__": _operator(ew.mul_p),
-        "__rmul__": _reflected(ew.mul_p),
+        "__rmul__": _operator(ew.mul_p, reflected=True),
         "__truediv__": _operator(ew.div_p),
-        "__rtruediv__": _reflected(ew.div_p),
+        "__rtruediv__": _operator(ew.div_p, reflected=True),
         "__floordiv__": fnp.floor_divide,
         "__rfloordiv__": _swap(fnp.floor_divide),
         "__pow__": _operator(ew.pow_p),
-        "__rpow__": _reflected(ew.pow_p),
+        "__rpow__": _operator(ew.pow_p, reflected=True),
         "__matmul__": fnp.matmul,
         "__rmatmul__": _swap(fnp.matmul),
         "__neg__": fnp.negative,
