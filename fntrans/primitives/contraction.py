@@ -132,7 +132,7 @@ def _matmul_batch(prim, vals, dims):
 def _fold_into_rows(a, da, b):
     """Batched ``a`` times an unbatched matrix ``b``: the batch joins a's rows."""
     a = move_axis(a, da, 0)
-    rows = reshape(a, (_size(a.shape[:-1]), a.shape[-1]))
+    rows = reshape(a, (math.prod(a.shape[:-1]), a.shape[-1]))
     out = matmul(rows, b)
     return reshape(out, a.shape[:-1] + (b.shape[-1],)), 0
 
@@ -145,13 +145,6 @@ def _fold_into_columns(a, b, db):
     k, size, m = b.shape
     out = matmul(a, reshape(b, (k, size * m)))
     return reshape(out, (a.shape[0], size, m)), 1
-
-
-def _size(shape):
-    n = 1
-    for d in shape:
-        n *= d
-    return n
 
 
 matmul_p = Primitive(
