@@ -61,6 +61,24 @@ def _step(params: Any, direction: Any, step_size: float) -> Any:
     return tree_map(lambda p, d: (p + step_size * d).astype(p.dtype, copy=False), params, direction)
 
 
+def _descend(name, grad_fn, init_params, callback, num_iters, step_size, init_state, direction):
+    """The loop every optimizer shares: ``direction(state, g, i) -> (state, d)``,
+    then ``params <- params + step_size * d``."""
+    params = _float_params(name, init_params)
+    state = init_state(params)
+    for i in range(num_iters):
+        g = _gradient(grad_fn, params, i)
+        if callback:
+            callback(params, i, g)
+        state, d = direction(state, g, i)
+        params = _step(params, d, step_size)
+    return params
+
+
+def _zeros_like(tree: Any) -> Any:
+    return tree_map(lambda p: module_of(p).zeros_like(p), tree)
+
+
 def _adam_direction(m, v, *, m_scale: float, v_scale: float, eps: float):
     """``-m_hat / (sqrt(v_hat) + eps)`` from the bias-corrected moments."""
     return -(m / m_scale) / (module_of(v).sqrt(v / v_scale) + eps)
@@ -100,15 +118,14 @@ def sgd(
     >>> np.round(params["w"], 4)
     array([3., 3.])
     """
-    params = _float_params("sgd", init_params)
-    velocity = tree_map(lambda p: module_of(p).zeros_like(p), params)
-    for i in range(num_iters):
-        g = _gradient(grad_fn, params, i)
-        if callback:
-            callback(params, i, g)
+
+    def direction(velocity, g, i):
         velocity = tree_map(lambda v, g: mass * v - (1.0 - mass) * g, velocity, g)
-        params = _step(params, velocity, step_size)
-    return params
+        return velocity, velocity
+
+    return _descend(
+        "sgd", grad_fn, init_params, callback, num_iters, step_size, _zeros_like, direction
+    )
 
 
 def rmsprop(
@@ -147,16 +164,17 @@ def rmsprop(
     >>> np.round(p[0], 2), np.round(p[1], 2)
     (array([1., 1., 1.]), np.float64(-2.0))
     """
-    params = _float_params("rmsprop", init_params)
-    avg_sq_grad = tree_map(lambda p: module_of(p).ones_like(p), params)
-    for i in range(num_iters):
-        g = _gradient(grad_fn, params, i)
-        if callback:
-            callback(params, i, g)
+
+    def ones_like(params):
+        return tree_map(lambda p: module_of(p).ones_like(p), params)
+
+    def direction(avg_sq_grad, g, i):
         avg_sq_grad = tree_map(lambda s, g: gamma * s + (1.0 - gamma) * g**2, avg_sq_grad, g)
-        direction = tree_map(lambda g, s: -g / (module_of(s).sqrt(s) + eps), g, avg_sq_grad)
-        params = _step(params, direction, step_size)
-    return params
+        return avg_sq_grad, tree_map(lambda g, s: -g / (module_of(s).sqrt(s) + eps), g, avg_sq_grad)
+
+    return _descend(
+        "rmsprop", grad_fn, init_params, callback, num_iters, step_size, ones_like, direction
+    )
 
 
 def adam(
@@ -199,16 +217,17 @@ def adam(
     >>> p["a"]["b"].dtype, bool(np.allclose(p["a"]["b"], -1.0, atol=0.05))
     (dtype('float32'), True)
     """
-    params = _float_params("adam", init_params)
-    m = tree_map(lambda p: module_of(p).zeros_like(p), params)
-    v = tree_map(lambda p: module_of(p).zeros_like(p), params)
-    for i in range(num_iters):
-        g = _gradient(grad_fn, params, i)
-        if callback:
-            callback(params, i, g)
+
+    def moments(params):
+        return _zeros_like(params), _zeros_like(params)
+
+    def direction(state, g, i):
+        m, v = state
         m = tree_map(lambda m, g: b1 * m + (1.0 - b1) * g, m, g)
         v = tree_map(lambda v, g: b2 * v + (1.0 - b2) * g**2, v, g)
         scales = dict(m_scale=1.0 - b1 ** (i + 1), v_scale=1.0 - b2 ** (i + 1))
-        direction = tree_map(partial(_adam_direction, **scales, eps=eps), m, v)
-        params = _step(params, direction, step_size)
-    return params
+        return (m, v), tree_map(partial(_adam_direction, **scales, eps=eps), m, v)
+
+    return _descend(
+        "adam", grad_fn, init_params, callback, num_iters, step_size, moments, direction
+    )
