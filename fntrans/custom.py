@@ -66,7 +66,33 @@ def _top_interpreter(leaves):
     return top
 
 
-class custom_jvp:
+class _CustomRule:
+    """What custom_jvp and custom_vjp share: the function, its non-differentiated
+    arguments, and the call's flattening."""
+
+    def __init__(self, fun: Callable, nondiff_argnums: Sequence[int] = ()):
+        functools.update_wrapper(self, fun)
+        self.fun = fun
+        self.nondiff_argnums = tuple(nondiff_argnums)
+
+    def _missing(self, what: str, how: str) -> AttributeError:
+        kind = type(self).__name__
+        return AttributeError(
+            f"No {what} rule defined for the {kind} function {self.__name__}: add one with {how}."
+        )
+
+    def _prepare(self, args, kwargs):
+        """``(args, nondiff, diff, flat, in_tree)`` for one call."""
+        args = _positional(self.fun, args, kwargs)
+        nondiff, diff = _split(args, self.nondiff_argnums)
+        flat, in_tree = tree_flatten(diff)
+        return args, nondiff, diff, flat, in_tree
+
+    def _call_with(self, nondiff, in_tree, leaves):
+        return self.fun(*_merged(nondiff, tree_unflatten(in_tree, leaves)))
+
+
+class custom_jvp(_CustomRule):
     """A function with a forward-mode rule of your own, used by every transform.
 
     Define the function, then its rule with ``@f.defjvp``: ``rule(primals,
@@ -91,9 +117,7 @@ class custom_jvp:
     """
 
     def __init__(self, fun: Callable, nondiff_argnums: Sequence[int] = ()):
-        functools.update_wrapper(self, fun)
-        self.fun = fun
-        self.nondiff_argnums = tuple(nondiff_argnums)
+        super().__init__(fun, nondiff_argnums)
         self.jvp = None
 
     def defjvp(self, jvp: Callable) -> Callable:
@@ -102,21 +126,15 @@ class custom_jvp:
         return jvp
 
     def __call__(self, *args, **kwargs):
-        args = _positional(self.fun, args, kwargs)
         if self.jvp is None:
-            raise AttributeError(
-                f"No JVP rule defined for the custom_jvp function {self.__name__}: "
-                f"add one with @{self.__name__}.defjvp."
-            )
-        nondiff, diff = _split(args, self.nondiff_argnums)
-        flat, in_tree = tree_flatten(diff)
+            raise self._missing("JVP", f"@{self.__name__}.defjvp")
+        args, nondiff, diff, flat, in_tree = self._prepare(args, kwargs)
         if _top_interpreter(flat) is None:
             return self.fun(*args)
         structure = _Structure()
 
         def fun_flat(*leaves):
-            out = self.fun(*_merged(nondiff, tree_unflatten(in_tree, leaves)))
-            out_flat, structure.out = tree_flatten(out)
+            out_flat, structure.out = tree_flatten(self._call_with(nondiff, in_tree, leaves))
             return out_flat
 
         def jvp_flat(primals, tangents):
@@ -133,7 +151,7 @@ class custom_jvp:
         return tree_unflatten(structure.out, list(outs))
 
 
-class custom_vjp:
+class custom_vjp(_CustomRule):
     """A function with a reverse-mode rule of your own, used by every transform.
 
     Define the function, then ``f.defvjp(fwd, bwd)``: ``fwd(*args) -> (out,
@@ -161,9 +179,7 @@ class custom_vjp:
     """
 
     def __init__(self, fun: Callable, nondiff_argnums: Sequence[int] = ()):
-        functools.update_wrapper(self, fun)
-        self.fun = fun
-        self.nondiff_argnums = tuple(nondiff_argnums)
+        super().__init__(fun, nondiff_argnums)
         self.fwd = self.bwd = None
 
     def defvjp(self, fwd: Callable, bwd: Callable) -> None:
@@ -172,14 +188,9 @@ class custom_vjp:
         self.fwd, self.bwd = fwd, bwd
 
     def __call__(self, *args, **kwargs):
-        args = _positional(self.fun, args, kwargs)
         if self.fwd is None:
-            raise AttributeError(
-                f"No VJP rule defined for the custom_vjp function {self.__name__}: "
-                f"add one with {self.__name__}.defvjp(fwd, bwd)."
-            )
-        nondiff, diff = _split(args, self.nondiff_argnums)
-        flat, in_tree = tree_flatten(diff)
+            raise self._missing("VJP", f"{self.__name__}.defvjp(fwd, bwd)")
+        args, nondiff, diff, flat, in_tree = self._prepare(args, kwargs)
         top = _top_interpreter(flat)
         if top is None:
             return self.fun(*args)
@@ -190,7 +201,7 @@ class custom_vjp:
         structure = _Structure()
 
         def fun_flat(*leaves):
-            return tree_flatten(self.fun(*_merged(nondiff, tree_unflatten(in_tree, leaves))))[0]
+            return tree_flatten(self._call_with(nondiff, in_tree, leaves))[0]
 
         def fwd_flat(*leaves):
             out, res = self.fwd(*_merged(nondiff, tree_unflatten(in_tree, leaves)))
