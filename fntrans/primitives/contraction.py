@@ -139,8 +139,8 @@ def _fold_into_rows(a, da, b):
 
 def _fold_into_columns(a, b, db):
     """An unbatched matrix ``a`` times batched ``b``: the batch joins b's columns."""
-    if len(b.shape) == 2:  # a vector per example: columns of a matrix
-        return matmul(a, move_axis(b, db, 1)), 1
+    if len(b.shape) == 2:  # a vector per example: (B, k) @ a.T keeps the batch first
+        return matmul(move_axis(b, db, 0), transpose(a, (1, 0))), 0
     b = move_axis(b, db, 1)  # (k, B, m)
     k, size, m = b.shape
     out = matmul(a, reshape(b, (k, size * m)))
