@@ -174,3 +174,42 @@ def test_mapped_output_with_out_axes_none_raises():
         match=re.escape("vmap: out_axes is None for an output that varies across the batch"),
     ):
         ft.vmap(lambda x: x, out_axes=None)(np.ones(3))
+
+
+@pytest.mark.parametrize(
+    "index",
+    [
+        lambda i: i,
+        lambda i: (slice(None), i),
+        lambda i: (1, i, slice(None)),
+        lambda i: (i, slice(None), i),
+        lambda i: (Ellipsis, i),
+        lambda i: (None, slice(None), i),
+    ],
+    ids=["first", "after-slice", "int-array-slice", "split-apart", "ellipsis", "newaxis"],
+)
+def test_index_arrays_that_differ_per_example_are_one_batched_gather(index, monkeypatch):
+    from fntrans.primitives import _batching
+
+    monkeypatch.setattr(_batching, "looped_batch", None)  # no loop over the examples
+    x = np.arange(4 * 5 * 6, dtype=float).reshape(4, 5, 6)
+    idx = np.array([[0, 1], [2, 3], [3, 0], [1, 1]])
+
+    def get(x, i):
+        return fnp.copy(x)[index(i)]
+
+    np.testing.assert_array_equal(
+        ft.vmap(get, in_axes=(None, 0))(x, idx), np.stack([x[index(i)] for i in idx])
+    )
+    g = ft.grad(lambda x: fnp.sum(ft.vmap(get, in_axes=(None, 0))(x, idx) ** 2))(x)
+    np.testing.assert_allclose(
+        g, sum(ft.grad(lambda x, i=i: fnp.sum(get(x, i) ** 2))(x) for i in idx)
+    )
+
+    def put(x, i):
+        y = fnp.copy(x)
+        y[index(i)] = -1.0
+        return y
+
+    expected = np.stack([put(x, i) for i in idx])
+    np.testing.assert_array_equal(ft.vmap(put, in_axes=(None, 0))(x, idx), expected)

@@ -13,8 +13,7 @@ import numpy as np
 
 from fntrans.core.aval import ShapedArray
 from fntrans.core.primitive import Primitive, Undefined
-from fntrans.primitives._batching import looped_batch
-from fntrans.primitives.structural import bdim_to_front, broadcast_to, move_axis
+from fntrans.primitives.structural import bdim_to_front, broadcast_to, move_axis, transpose
 
 
 class _ArraySlot:
@@ -73,10 +72,66 @@ def _batch_position(indexer, arrays) -> int:
     return len(np.broadcast_shapes(*(a.shape for a in arrays)))
 
 
+class _BatchedIndex:
+    """Index arrays that differ per example, as one advanced index of the batch.
+
+    The batch is indexed with ``arange(size)`` first, then the per-example index
+    arrays (batch axis first). NumPy then lays the result out as
+    ``(batch, index dims, other dims)``; ``to_examples`` is the permutation to
+    each example's own layout (batch first), which differs when the example's
+    advanced indices sit together after some sliced axes.
+    """
+
+    def __init__(self, x_ndim, indexer, arrays, dims, size):
+        from fntrans.primitives.structural import reshape
+
+        per_example = [
+            a.shape if d is None else a.shape[:d] + a.shape[d + 1 :] for a, d in zip(arrays, dims)
+        ]
+        rank = len(np.broadcast_shapes(*per_example))
+        moved = []
+        for a, d, shape in zip(arrays, dims, per_example):
+            if d is not None:
+                a = reshape(move_axis(a, d, 0), (size,) + (1,) * (rank - len(shape)) + shape)
+            moved.append(a)
+        batch = np.arange(size).reshape((size,) + (1,) * rank)
+        self.indexer = (ARRAY,) + indexer
+        self.arrays = [batch] + moved
+        advanced = [i for i, item in enumerate(indexer) if item is ARRAY or type(item) is int]
+        adjacent = advanced[-1] - advanced[0] == len(advanced) - 1
+        before = _result_dims_before(x_ndim, indexer, advanced[0]) if adjacent else 0
+        # raw: (batch, rank index dims, `before` dims, the rest)
+        order = list(range(1 + rank, 1 + rank + before)) + list(range(1, 1 + rank))
+        self.rank, self.before = rank, before
+        self.to_examples = [0] + order
+
+    def to_examples_perm(self, ndim):
+        return tuple(self.to_examples + list(range(len(self.to_examples), ndim)))
+
+    def from_examples_perm(self, ndim):
+        return tuple(np.argsort(self.to_examples_perm(ndim)).tolist())
+
+
+def _result_dims_before(x_ndim, indexer, position) -> int:
+    """How many result axes the index items before ``position`` produce."""
+    indexed = sum(1 for item in indexer if item is not None and item is not Ellipsis)
+    count = 0
+    for item in indexer[:position]:
+        if item is Ellipsis:
+            count += x_ndim - indexed
+        elif item is None or isinstance(item, slice):
+            count += 1
+    return count
+
+
 def _getitem_batch(prim, vals, dims, *, indexer):
     x, *arrays = vals
     if any(d is not None for d in dims[1:]):
-        return looped_batch(prim, vals, dims, indexer=indexer)
+        size = next(v.shape[d] for v, d in zip(vals, dims) if d is not None)
+        x = bdim_to_front(x, dims[0], size)
+        index = _BatchedIndex(len(x.shape) - 1, indexer, arrays, dims[1:], size)
+        out = getitem_p.bind(x, *index.arrays, indexer=index.indexer)
+        return transpose(out, index.to_examples_perm(len(out.shape))), 0
     x = move_axis(x, dims[0], 0)
     out = getitem_p.bind(x, *arrays, indexer=(slice(None),) + indexer)
     return out, _batch_position(indexer, arrays)
@@ -112,7 +167,14 @@ def _scatter_add_transpose(ct, updates, *arrays, indexer, shape):
 def _scatter_add_batch(prim, vals, dims, *, indexer, shape):
     updates, *arrays = vals
     if any(d is not None for d in dims[1:]):
-        return looped_batch(prim, vals, dims, indexer=indexer, shape=shape)
+        size = next(v.shape[d] for v, d in zip(vals, dims) if d is not None)
+        index = _BatchedIndex(len(shape), indexer, arrays, dims[1:], size)
+        updates = bdim_to_front(updates, dims[0], size)
+        updates = transpose(updates, index.from_examples_perm(len(updates.shape)))
+        out = scatter_add_p.bind(
+            updates, *index.arrays, indexer=index.indexer, shape=(size,) + shape
+        )
+        return out, 0
     size = updates.shape[dims[0]]
     updates = move_axis(updates, dims[0], _batch_position(indexer, arrays))
     out = scatter_add_p.bind(
@@ -183,7 +245,22 @@ def _scatter_transpose(ct, x, v, *arrays, indexer):
 def _scatter_batch(prim, vals, dims, *, indexer):
     x, v, *arrays = vals
     if any(d is not None for d in dims[2:]):
-        return looped_batch(prim, vals, dims, indexer=indexer)
+        size = next(val.shape[d] for val, d in zip(vals, dims) if d is not None)
+        x = bdim_to_front(x, dims[0], size)
+        index = _BatchedIndex(len(x.shape) - 1, indexer, arrays, dims[2:], size)
+        target = getitem_p.shape(
+            ShapedArray(x.shape[1:], x.dtype),
+            *(
+                ShapedArray(a.shape[1:] if d is not None else a.shape, a.dtype)
+                for a, d in zip(arrays, dims[2:])
+            ),
+            indexer=indexer,
+        ).shape
+        if dims[1] is None:
+            v = broadcast_to(v, target)
+        v = bdim_to_front(v, dims[1], size)
+        v = transpose(v, index.from_examples_perm(len(v.shape)))
+        return scatter_p.bind(x, v, *index.arrays, indexer=index.indexer), 0
     size = next(val.shape[d] for val, d in zip(vals, dims) if d is not None)
     x = bdim_to_front(x, dims[0], size)
     if dims[1] is None:  # the same update for every example: shape it like one target
