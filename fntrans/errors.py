@@ -116,7 +116,8 @@ def tracer_to_numpy(what: str) -> TypeError:
         f"(create it with fnp.zeros inside the function, or use "
         f"fnp.at(x)[i].set(v)), when calling np.sum or np.array on a Python list of "
         f"traced values (use fnp.sum or fnp.stack), or when calling a method of a "
-        f"plain ndarray such as W.dot(t) (use fnp.dot(W, t) or W @ t)."
+        f"plain ndarray such as W.dot(t) (use fnp.dot(W, t) or W @ t), or when "
+        f"indexing a plain ndarray with a traced index (use fnp.take(x, i, axis=0))."
     )
 
 
