@@ -92,10 +92,6 @@ def shape_mismatch(what: str, expected, given) -> ValueError:
     return ValueError(f"{what}: expected shape {tuple(expected)}, but got shape {tuple(given)}.")
 
 
-def dtype_mismatch(what: str, expected, given) -> TypeError:
-    return TypeError(f"{what}: expected dtype {expected}, but got dtype {given}.")
-
-
 def structure_mismatch(what: str, expected, given) -> TypeError:
     return TypeError(f"{what}: expected the structure {expected}, but got {given}.")
 

@@ -241,3 +241,16 @@ def test_user_arrays_are_never_mutated():
     ft.grad(lambda x: fnp.sum(x**2))(x)
     ft.vjp(lambda x: x * 2, x)[1](x)
     np.testing.assert_array_equal(x, before)
+
+
+def test_grad_of_a_non_array_output_raises():
+    msg = "grad requires f to return an array or a scalar, but it returned tuple. With has_aux=True, f returns a pair (output, aux)."
+    with pytest.raises(TypeError, match=re.escape(msg)):
+        ft.grad(lambda x: (x, x))(1.0)
+    assert_next_call_works()
+
+
+def test_cotangent_structure_mismatch_raises():
+    _, vjp_fn = ft.vjp(lambda x: {"a": x, "b": x}, 1.0)
+    with pytest.raises(TypeError, match=re.escape("vjp_fn: the cotangent: expected the structure")):
+        vjp_fn({"a": 1.0})
