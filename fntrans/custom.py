@@ -194,9 +194,7 @@ class custom_vjp(_CustomRule):
         top = _top_interpreter(flat)
         if top is None:
             return self.fun(*args)
-        from fntrans.interpreters.jvp import JVP
-
-        if isinstance(top, JVP):
+        if _forward_mode_first(top):
             raise errors.jvp_of_custom_vjp(self.__name__)
         structure = _Structure()
 
@@ -233,6 +231,23 @@ class custom_vjp(_CustomRule):
             *flat, fun=fun_flat, fwd=fwd_flat, bwd=bwd_flat, n_out=_NOut(structure)
         )
         return tree_unflatten(structure.out, list(outs[: structure.n_out]))
+
+
+def _forward_mode_first(top) -> bool:
+    """Whether forward mode would meet this call before any reverse mode does:
+    walking down from the innermost transform involved, past batching and
+    staging, a JVP comes before a tape. (Under a tape, an enclosing JVP is
+    forward-over-reverse, which differentiates fwd and bwd.)"""
+    from fntrans.core.interpreter import current_stack
+    from fntrans.interpreters.jvp import JVP
+    from fntrans.interpreters.reverse import Tape
+
+    for interp in reversed(current_stack()[: top.level + 1]):
+        if isinstance(interp, Tape):
+            return False
+        if isinstance(interp, JVP):
+            return True
+    return False
 
 
 class _NOut:

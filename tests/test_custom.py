@@ -159,6 +159,10 @@ def test_jvp_of_a_custom_vjp_function_raises():
     msg = "jvp cannot be applied directly to sin_with_rule, a custom_vjp function: it has a reverse-mode rule only."
     with pytest.raises(TypeError, match=re.escape(msg)):
         ft.jvp(sin_with_rule, (X,), (X,))
+    with pytest.raises(TypeError, match=re.escape(msg)):  # batching in between
+        ft.jvp(ft.vmap(sin_with_rule), (np.stack([X, X]),), (np.ones((2, 3)),))
+    with pytest.raises(TypeError, match=re.escape(msg)):  # jacfwd is batched forward mode
+        ft.jacfwd(sin_with_rule)(X)
     assert ft.grad(lambda x: x * 2.0)(1.0) == 2.0
 
 
