@@ -39,8 +39,9 @@ def resolve_shape(newshape, size_: int) -> tuple:
     else:
         newshape = tuple(map(operator.index, newshape))
     if -1 in newshape:
+        i = newshape.index(-1)
         known = -math.prod(newshape)
-        newshape = tuple((size_ // known if known else 0) if d == -1 else d for d in newshape)
+        newshape = newshape[:i] + (size_ // known if known else 0,) + newshape[i + 1 :]
     if math.prod(newshape) != size_:
         raise ValueError(f"cannot reshape array of size {size_} into shape {newshape}")
     return newshape
