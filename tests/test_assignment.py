@@ -273,3 +273,15 @@ def test_boolean_mask_indexing_needs_a_concrete_mask():
     ):
         ft.make_jaxpr(lambda row: fnp.sum(row[row > 0]))(x[0])
     assert ft.grad(lambda row: fnp.sum(row[row > 0]))(x[0]).tolist() == [1.0, 0.0]
+
+
+def test_a_view_of_a_new_array_writes_through():
+    def f(x):
+        table = fnp.zeros((2, 3))
+        row = table[1]
+        row[2] = x**2
+        return fnp.sum(table)
+
+    assert ft.grad(f)(3.0) == 6.0
+    assert ft.jvp(f, (3.0,), (1.0,))[1] == 6.0
+    np.testing.assert_array_equal(ft.vmap(f)(np.array([1.0, 2.0])), [1.0, 4.0])

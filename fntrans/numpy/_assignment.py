@@ -274,12 +274,9 @@ def _is_basic(index) -> bool:
 def getitem_method(self, index):
     """``x[index]``; a basic index of a traced array gives a view that writes through."""
     out = getitem(self, index)
-    if (
-        type(out) is type(self)
-        and out._interp is self._interp
-        and len(out.shape) >= 1
-        and _is_basic(index)
-    ):
+    if _is_basic(index) and len(np.shape(out)) >= 1:
+        if not (type(out) is type(self) and out._interp is self._interp):
+            out = self._interp.lift(out)  # a view of a constant array is assignable too
         out._base = (self, index)
         try:
             views = self._views
