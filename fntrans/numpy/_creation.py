@@ -40,8 +40,9 @@ def array(object, dtype=None, copy: bool = True, ndmin: int = 0):
 
             out = expand_dims(out, 0)
         return out
-    out = np.array(object, dtype=dtype, copy=copy, ndmin=ndmin)
-    return _assignable(out) if copy else out
+    # plain data stays a plain array (SciPy and friends can take it); to fill
+    # an array inside a transform, make it with fnp.zeros or fnp.copy
+    return np.array(object, dtype=dtype, copy=copy, ndmin=ndmin)
 
 
 def asarray(a, dtype=None):
