@@ -7,6 +7,7 @@ import threading
 import weakref
 
 import numpy as np
+import pytest
 
 import fntrans as ft
 import fntrans.numpy as fnp
@@ -59,16 +60,21 @@ def test_forward_over_reverse_and_reverse_over_forward_agree():
 # ---- argnums, argnames, has_aux, pytrees ----
 
 
-def test_argnums_tuple_is_one_forward_and_one_backward_pass(monkeypatch):
-    calls = {"f": 0, "backward": 0}
+@pytest.fixture
+def calls(monkeypatch):
+    """Counts calls of the differentiated function (tests add to "f") and backward passes."""
+    counts = {"f": 0, "backward": 0}
     backward = Tape.backward
 
     def counting_backward(self, *args, **kwargs):
-        calls["backward"] += 1
+        counts["backward"] += 1
         return backward(self, *args, **kwargs)
 
     monkeypatch.setattr(Tape, "backward", counting_backward)
+    return counts
 
+
+def test_argnums_tuple_is_one_forward_and_one_backward_pass(calls):
     def f(a, b, c):
         calls["f"] += 1
         return fnp.sum(a * b * c)
@@ -78,16 +84,7 @@ def test_argnums_tuple_is_one_forward_and_one_backward_pass(monkeypatch):
     assert calls == {"f": 1, "backward": 1}
 
 
-def test_value_and_grad_is_one_forward_and_one_backward_pass(monkeypatch):
-    calls = {"f": 0, "backward": 0}
-    backward = Tape.backward
-
-    def counting_backward(self, *args, **kwargs):
-        calls["backward"] += 1
-        return backward(self, *args, **kwargs)
-
-    monkeypatch.setattr(Tape, "backward", counting_backward)
-
+def test_value_and_grad_is_one_forward_and_one_backward_pass(calls):
     def f(x):
         calls["f"] += 1
         return fnp.sum(x**2)
