@@ -7,7 +7,6 @@ with the user's values and leaves nothing behind.
 from __future__ import annotations
 
 import functools
-import inspect
 import math
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -15,7 +14,8 @@ from typing import Any
 import numpy as np
 
 from fntrans import errors
-from fntrans.backend import module_of
+from fntrans._arguments import DiffArgs, as_differentiable, split_aux
+from fntrans.core import constants
 from fntrans.core.aval import aval_of
 from fntrans.core.interpreter import new_interpreter
 from fntrans.core.ir import IR
@@ -27,116 +27,6 @@ from fntrans.primitives.elementwise import stop_gradient_p
 from fntrans.tree import tree_flatten, tree_map, tree_unflatten
 
 # ---- helpers shared by the transforms ----
-
-
-def _concrete(x):
-    return x.concrete if isinstance(x, Tracer) else x
-
-
-def zeros_like_value(x):
-    """Zeros with ``x``'s shape and dtype, on ``x``'s backend."""
-    aval = aval_of(x)
-    return module_of(_concrete(x)).zeros(aval.shape, aval.dtype)
-
-
-def ones_like_value(x):
-    aval = aval_of(x)
-    return module_of(_concrete(x)).ones(aval.shape, aval.dtype)
-
-
-def _as_differentiable(x, transform: str, argname: str, holomorphic: bool = False):
-    """``x`` as an array-like that can carry a derivative, or a TypeError."""
-    if isinstance(x, (bool, int)) or isinstance(x, (np.bool_, np.integer)):
-        raise errors.non_differentiable_input(transform, argname, np.result_type(x))
-    if isinstance(x, (float, complex)):
-        x = np.asarray(x)[()]  # a Python float becomes a NumPy float64
-    dtype = getattr(x, "dtype", None)
-    if dtype is None:
-        raise TypeError(
-            f"{transform}: {argname} is a {type(x).__name__}, not an array or a number; "
-            f"only arrays, scalars and pytrees (dicts, lists, tuples) of them can be "
-            f"differentiated."
-        )
-    if np.dtype(dtype).kind not in "fc":
-        raise errors.non_differentiable_input(transform, argname, dtype)
-    if holomorphic and np.dtype(dtype).kind != "c":
-        raise errors.holomorphic_input(transform, argname, dtype)
-    return x
-
-
-def _check_argnums(transform: str, argnums) -> tuple:
-    nums = argnums if isinstance(argnums, tuple) else (argnums,)
-    if not nums or not all(isinstance(n, int) and not isinstance(n, bool) for n in nums):
-        raise errors.bad_argnums(transform, argnums, 0)
-    return nums
-
-
-class _DiffArgs:
-    """Which arguments of a call are differentiated: by position or by name."""
-
-    def __init__(self, transform, f, argnums, argnames):
-        self.transform = transform
-        self.by_name = argnames is not None
-        if self.by_name:
-            if argnums != 0:
-                raise errors.bad_argnames(transform, "give either argnums or argnames, not both.")
-            self.single = isinstance(argnames, str)
-            self.keys = (argnames,) if self.single else tuple(argnames)
-            self.signature = inspect.signature(f)
-            unknown = [k for k in self.keys if k not in self.signature.parameters]
-            if unknown:
-                known = ", ".join(self.signature.parameters)
-                raise errors.bad_argnames(
-                    transform,
-                    f"argnames {unknown[0]!r} is not a parameter of the function; "
-                    f"its parameters are: {known}.",
-                )
-        else:
-            self.single = isinstance(argnums, int)
-            self.keys = _check_argnums(transform, argnums)
-
-    def split(self, args, kwargs):
-        """The differentiated values, and a function that calls with new ones."""
-        if self.by_name:
-            bound = self.signature.bind(*args, **kwargs)
-            values = [bound.arguments[k] for k in self.keys]
-
-            def call(f, new_values):
-                arguments = dict(bound.arguments)
-                arguments.update(zip(self.keys, new_values))
-                rebound = inspect.BoundArguments(self.signature, arguments)
-                return f(*rebound.args, **rebound.kwargs)
-
-            return values, [f"argument {k!r}" for k in self.keys], call
-        n = len(args)
-        for k in self.keys:
-            if not -n <= k < n:
-                raise errors.bad_argnums(self.transform, k, n)
-        positions = [k % n for k in self.keys]
-
-        def call(f, new_values):
-            new_args = list(args)
-            for pos, v in zip(positions, new_values):
-                new_args[pos] = v
-            return f(*new_args, **kwargs)
-
-        return [args[p] for p in positions], [f"argument {p}" for p in positions], call
-
-
-def _split_aux(out, has_aux: bool, transform: str):
-    if not has_aux:
-        return out, None
-    if not (isinstance(out, (tuple, list)) and len(out) == 2):
-        raise TypeError(
-            f"{transform} with has_aux=True requires f to return a pair (output, aux), "
-            f"but it returned {_describe(out)}."
-        )
-    return out[0], out[1]
-
-
-def _describe(value) -> str:
-    shape = getattr(value, "shape", None)
-    return f"an array of shape {tuple(shape)}" if shape is not None else type(value).__name__
 
 
 def _lower(interp, x):
@@ -218,27 +108,27 @@ def grad(
 
 
 def _value_and_grad(f, argnums, has_aux, holomorphic, argnames, transform):
-    selector = _DiffArgs(transform, f, argnums, argnames)
+    selector = DiffArgs(transform, f, argnums, argnames)
 
     def run(*args, **kwargs):
         values, names, call = selector.split(args, kwargs)
         flat, treedefs = [], []
         for value, name in zip(values, names):
             leaves, treedef = tree_flatten(value)
-            flat.append([_as_differentiable(x, transform, name, holomorphic) for x in leaves])
+            flat.append([as_differentiable(x, transform, name, holomorphic) for x in leaves])
             treedefs.append(treedef)
         with new_interpreter(Tape(transform)) as tape:
             inputs = [[tape.new_input(x) for x in leaves] for leaves in flat]
             # the input nodes, kept before f runs: f may assign into its arguments
             input_nodes = [[t.node for t in tracers] for tracers in inputs]
             out = call(f, [tree_unflatten(t, xs) for t, xs in zip(treedefs, inputs)])
-            out, aux = _split_aux(out, has_aux, transform)
+            out, aux = split_aux(out, has_aux, transform)
             _check_scalar_output(out, transform, holomorphic)
         value = _lower(tape, out)
         aux = _lower_tree(tape, aux)
         cts = {}
         if tape.is_own(out):
-            cts = tape.backward([out.node], [ones_like_value(value)], keep=False)
+            cts = tape.backward([out.node], [constants.ones_like(value)], keep=False)
         grads = [
             tree_unflatten(treedef, [_input_ct(cts, n, x) for n, x in zip(nodes, leaves)])
             for treedef, nodes, leaves in zip(treedefs, input_nodes, flat)
@@ -256,7 +146,7 @@ def _value_and_grad(f, argnums, has_aux, holomorphic, argnames, transform):
 
 def _input_ct(cts, node, value):
     ct = cts.get(node)
-    return zeros_like_value(value) if ct is None else ct
+    return constants.zeros_like(value) if ct is None else ct
 
 
 def _check_scalar_output(out, transform, holomorphic):
@@ -295,12 +185,12 @@ def vjp(f: Callable, *primals: Any, has_aux: bool = False):
     (np.float64(2.0),)
     """
     flat, in_tree = tree_flatten(primals)
-    flat = [_as_differentiable(x, "vjp", f"primal {i}") for i, x in enumerate(flat)]
+    flat = [as_differentiable(x, "vjp", f"primal {i}") for i, x in enumerate(flat)]
     with new_interpreter(Tape("vjp")) as tape:
         inputs = [tape.new_input(x) for x in flat]
         input_nodes = [t.node for t in inputs]
         out = f(*tree_unflatten(in_tree, inputs))
-        out, aux = _split_aux(out, has_aux, "vjp")
+        out, aux = split_aux(out, has_aux, "vjp")
     out_flat, out_tree = tree_flatten(out)
     out_values = [_lower(tape, o) for o in out_flat]
     out_nodes = [o.node if tape.is_own(o) else None for o in out_flat]
@@ -322,7 +212,7 @@ def vjp(f: Callable, *primals: Any, has_aux: bool = False):
 def _fit_to(value, like, what):
     """A cotangent or tangent ``value`` checked against the shape of ``like``."""
     if not isinstance(value, Tracer):
-        value = module_of(_concrete(like)).asarray(value)
+        value = constants.module_for(like).asarray(value)
     expected = aval_of(like)
     if tuple(value.shape) != expected.shape:
         raise errors.shape_mismatch(what, expected.shape, value.shape)
@@ -354,20 +244,24 @@ def jvp(f: Callable, primals: Sequence, tangents: Sequence, has_aux: bool = Fals
     with new_interpreter(JVP()) as interp:
         inputs = [JVPTracer(interp, p, t) for p, t in zip(primal_flat, tangent_flat)]
         out = f(*tree_unflatten(in_tree, inputs))
-        out, aux = _split_aux(out, has_aux, "jvp")
+        out, aux = split_aux(out, has_aux, "jvp")
     out_flat, out_tree = tree_flatten(out)
-    out_primals, out_tangents = [], []
-    for o in out_flat:
-        if isinstance(o, JVPTracer) and o._interp is interp:
-            out_primals.append(o.primal)
-            out_tangents.append(o.tangent)
-        else:
-            out_primals.append(o)
-            out_tangents.append(zeros_like_value(o))
+    out_primals, out_tangents = _jvp_outputs(interp, out_flat)
     result = tree_unflatten(out_tree, out_primals), tree_unflatten(out_tree, out_tangents)
     if has_aux:
         return result + (_lower_tree(interp, aux),)
     return result
+
+
+def _jvp_outputs(interp, out_flat) -> tuple[list, list]:
+    """The primal values and tangents of a forward-mode trace's outputs; an
+    output that does not depend on the inputs gets a zero tangent."""
+    primals, tangents = [], []
+    for o in out_flat:
+        own = isinstance(o, JVPTracer) and o._interp is interp
+        primals.append(o.primal if own else o)
+        tangents.append(o.tangent if own else constants.zeros_like(o))
+    return primals, tangents
 
 
 def _check_primals_tangents(transform, primals, tangents):
@@ -382,7 +276,7 @@ def _check_primals_tangents(transform, primals, tangents):
     if in_tree != tangent_tree:
         raise errors.structure_mismatch(f"{transform}: the tangents", in_tree, tangent_tree)
     primal_flat = [
-        _as_differentiable(x, transform, f"primal {i}") for i, x in enumerate(primal_flat)
+        as_differentiable(x, transform, f"primal {i}") for i, x in enumerate(primal_flat)
     ]
     tangent_flat = [
         _fit_to(t, p, f"{transform}: tangent {i}")
@@ -409,7 +303,7 @@ def linearize(f: Callable, *primals: Any):
     """
     primal_flat, in_tree = tree_flatten(primals)
     primal_flat = [
-        _as_differentiable(x, "linearize", f"primal {i}") for i, x in enumerate(primal_flat)
+        as_differentiable(x, "linearize", f"primal {i}") for i, x in enumerate(primal_flat)
     ]
     with new_interpreter(Staging("linearize")) as staging:
         tangent_in = [staging.new_input(aval_of(p)) for p in primal_flat]
@@ -417,11 +311,7 @@ def linearize(f: Callable, *primals: Any):
             inputs = [JVPTracer(interp, p, t) for p, t in zip(primal_flat, tangent_in)]
             out = f(*tree_unflatten(in_tree, inputs))
         out_flat, out_tree = tree_flatten(out)
-        out_primals, out_tangents = [], []
-        for o in out_flat:
-            own = isinstance(o, JVPTracer) and o._interp is interp
-            out_primals.append(o.primal if own else o)
-            out_tangents.append(o.tangent if own else zeros_like_value(o))
+        out_primals, out_tangents = _jvp_outputs(interp, out_flat)
         ir = staging.build(tangent_in, out_tangents)
 
     def jvp_fn(*tangents):

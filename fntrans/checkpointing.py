@@ -1,13 +1,68 @@
-"""``checkpoint``: trade compute for memory in reverse mode."""
+"""``checkpoint``: trade compute for memory in reverse mode, and the call
+primitive it binds, which records the function's IR once and replays it."""
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable
 
+from fntrans._flat_transforms import jvp_flat, pull_back, trace_shapes, vmap_flat
+from fntrans.core.interpreter import new_interpreter
+from fntrans.core.primitive import Primitive
 from fntrans.core.tracer import Tracer
-from fntrans.primitives.calls import Recording, checkpoint_p
+from fntrans.interpreters.reverse import Tape
 from fntrans.tree import tree_flatten, tree_unflatten
+
+
+class Recording:
+    """A checkpointed call: the function, and the IR of its first evaluation."""
+
+    __slots__ = ("fun", "ir")
+
+    def __init__(self, fun):
+        self.fun = fun
+        self.ir = None
+
+    def __repr__(self):
+        return "<recorded>" if self.ir is not None else "<not recorded>"
+
+    def evaluate(self, args):
+        """Runs ``fun`` once, recording its program; later calls replay it."""
+        if self.ir is not None:
+            return tuple(self.ir(*args))
+        with new_interpreter(Tape("checkpoint")) as tape:
+            inputs = [tape.new_input(a) for a in args]
+            input_nodes = [(t.node, a) for t, a in zip(inputs, args)]
+            outs = tuple(self.fun(*inputs))
+        self.ir = tape.as_ir(input_nodes, outs)
+        return tuple(o.primal if isinstance(o, Tracer) and o._interp is tape else o for o in outs)
+
+
+def _checkpoint_vjp(cts, ans, *args, needs, recording):
+    # Replays the recorded program (never fun itself) under a fresh tape.
+    return pull_back(recording.ir, args, needs, cts)
+
+
+def _checkpoint_jvp(primals, tangents, *, recording):
+    return jvp_flat(recording.fun, primals, tangents)
+
+
+def _checkpoint_batch(prim, vals, dims, *, recording):
+    outs = prim.bind(*vals, recording=Recording(vmap_flat(recording.fun, dims)))
+    return outs, (0,) * len(outs)
+
+
+checkpoint_p = Primitive(
+    "checkpoint",
+    impl=lambda xp, *args, recording: recording.evaluate(args),
+    shape=lambda *avals, recording: trace_shapes(recording.fun, avals),
+    jvp=_checkpoint_jvp,
+    vjp=_checkpoint_vjp,
+    batch=_checkpoint_batch,
+    # recording on traced values: enclosing transforms see fun's operations
+    inline=lambda *args, recording: recording.evaluate(args),
+    multiple_results=True,
+)
 
 
 def checkpoint(fun: Callable) -> Callable:

@@ -1,4 +1,9 @@
-"""User-defined derivative rules: ``custom_jvp`` and ``custom_vjp``, with JAX's API."""
+"""User-defined derivative rules: ``custom_jvp`` and ``custom_vjp``, with JAX's
+API, and the call primitives they bind.
+
+A call primitive takes flat array arguments and returns a flat tuple of
+results; the user's function and rules travel in its parameters.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +12,101 @@ import inspect
 from collections.abc import Callable, Sequence
 
 from fntrans import errors
-from fntrans.core.tracer import Tracer
-from fntrans.primitives.calls import custom_jvp_call_p, custom_vjp_call_p
+from fntrans._flat_transforms import jvp_flat, trace_shapes, vmap_flat
+from fntrans.core import constants
+from fntrans.core.interpreter import current_stack, top_interpreter
+from fntrans.core.primitive import Primitive
+from fntrans.interpreters.ad_util import instantiate
+from fntrans.primitives.broadcasting import reduce_sum
 from fntrans.tree import tree_flatten, tree_unflatten
+
+# ---- custom_jvp_call: fun, with the user's JVP rule ----
+
+
+def _custom_jvp_jvp(primals, tangents, *, fun, jvp):
+    tangents = [instantiate(t, p) for p, t in zip(primals, tangents)]
+    outs, out_tangents = jvp(primals, tangents)
+    return tuple(outs), tuple(out_tangents)
+
+
+def _custom_jvp_batch(prim, vals, dims, *, fun, jvp):
+    fun_b = vmap_flat(fun, dims)
+    jvp_b = vmap_flat(lambda *args: _concat(jvp(*_halves(args))), tuple(dims) * 2)
+    outs = prim.bind(*vals, fun=fun_b, jvp=lambda p, t: _halves(jvp_b(*p, *t)))
+    return outs, (0,) * len(outs)
+
+
+def _concat(pair):
+    first, second = pair
+    return tuple(first) + tuple(second)
+
+
+def _halves(values):
+    n = len(values) // 2
+    return list(values[:n]), list(values[n:])
+
+
+custom_jvp_call_p = Primitive(
+    "custom_jvp_call",
+    impl=lambda xp, *args, fun, jvp: tuple(fun(*args)),
+    shape=lambda *avals, fun, jvp: trace_shapes(fun, avals),
+    jvp=_custom_jvp_jvp,
+    # no VJP rule: reverse mode linearizes the user's JVP rule and transposes it
+    batch=_custom_jvp_batch,
+    multiple_results=True,
+)
+
+# ---- custom_vjp_call: fwd gives the outputs and the residuals, bwd the cotangents ----
+#
+# The results are the outputs followed by the residuals, so reverse mode keeps
+# the residuals from the forward pass; the user sees the outputs only, so no
+# cotangent ever reaches a residual.
+
+
+def _custom_vjp_vjp(cts, ans, *args, needs, fun, fwd, bwd, n_out):
+    residuals = ans[n_out:]
+    cts_out = [instantiate(c, a) for a, c in zip(ans[:n_out], cts[:n_out])]
+    return tuple(c if need else None for c, need in zip(bwd(list(residuals), cts_out), needs))
+
+
+def _custom_vjp_jvp(primals, tangents, *, fun, fwd, bwd, n_out):
+    # Forward mode differentiates fwd itself (this is reached in
+    # forward-over-reverse: the user-facing wrapper refuses a direct jvp).
+    return jvp_flat(fwd, primals, tangents)
+
+
+def _custom_vjp_batch(prim, vals, dims, *, fun, fwd, bwd, n_out):
+    fwd_b = vmap_flat(fwd, dims)
+
+    def bwd_b(residuals, cts):
+        n_res = len(residuals)
+        per_example = vmap_flat(
+            lambda *args: tuple(bwd(list(args[:n_res]), list(args[n_res:]))),
+            (0,) * (n_res + len(cts)),
+        )
+        cts_in = per_example(*residuals, *cts)
+        # an argument that was the same for every example sums its cotangent over the batch
+        return [
+            reduce_sum(c, (0,)) if d is None and c is not None else c for c, d in zip(cts_in, dims)
+        ]
+
+    outs = prim.bind(*vals, fun=fun, fwd=fwd_b, bwd=bwd_b, n_out=n_out)
+    return outs, (0,) * len(outs)
+
+
+custom_vjp_call_p = Primitive(
+    "custom_vjp_call",
+    impl=lambda xp, *args, fun, fwd, bwd, n_out: tuple(fwd(*args)),
+    shape=lambda *avals, fun, fwd, bwd, n_out: trace_shapes(fwd, avals),
+    jvp=_custom_vjp_jvp,
+    vjp=_custom_vjp_vjp,
+    batch=_custom_vjp_batch,
+    # enclosing transforms differentiate fwd itself (higher orders: fwd and bwd)
+    inline=lambda *args, fun, fwd, bwd, n_out: tuple(fwd(*args)),
+    multiple_results=True,
+)
+
+# ---- the user-facing decorators ----
 
 
 class _Structure:
@@ -56,14 +153,6 @@ def _merged(nondiff, diff_iter):
             except StopIteration:
                 return out
         i += 1
-
-
-def _top_interpreter(leaves):
-    top = None
-    for x in leaves:
-        if isinstance(x, Tracer) and (top is None or x._interp.level > top.level):
-            top = x._interp
-    return top
 
 
 class _CustomRule:
@@ -129,7 +218,7 @@ class custom_jvp(_CustomRule):
         if self.jvp is None:
             raise self._missing("JVP", f"@{self.__name__}.defjvp")
         args, nondiff, diff, flat, in_tree = self._prepare(args, kwargs)
-        if _top_interpreter(flat) is None:
+        if top_interpreter(flat) is None:
             return self.fun(*args)
         structure = _Structure()
 
@@ -191,7 +280,7 @@ class custom_vjp(_CustomRule):
         if self.fwd is None:
             raise self._missing("VJP", f"{self.__name__}.defvjp(fwd, bwd)")
         args, nondiff, diff, flat, in_tree = self._prepare(args, kwargs)
-        top = _top_interpreter(flat)
+        top = top_interpreter(flat)
         if top is None:
             return self.fun(*args)
         if _forward_mode_first(top):
@@ -238,15 +327,9 @@ def _forward_mode_first(top) -> bool:
     walking down from the innermost transform involved, past batching and
     staging, a JVP comes before a tape. (Under a tape, an enclosing JVP is
     forward-over-reverse, which differentiates fwd and bwd.)"""
-    from fntrans.core.interpreter import current_stack
-    from fntrans.interpreters.jvp import JVP
-    from fntrans.interpreters.reverse import Tape
-
     for interp in reversed(current_stack()[: top.level + 1]):
-        if isinstance(interp, Tape):
-            return False
-        if isinstance(interp, JVP):
-            return True
+        if interp.differentiates is not None:
+            return interp.differentiates == "forward"
     return False
 
 
@@ -267,13 +350,11 @@ class _NOut:
 
 def _flat_cotangents(cts, diff):
     """The cotangents as flat leaves matching the arguments; ``None`` is zero."""
-    from fntrans.api import zeros_like_value
-
     flat = []
     for ct, arg in zip(cts, diff):
         arg_leaves, arg_tree = tree_flatten(arg)
         if ct is None:
-            flat += [zeros_like_value(a) for a in arg_leaves]
+            flat += [constants.zeros_like(a) for a in arg_leaves]
             continue
         ct_leaves, ct_tree = tree_flatten(ct)
         if ct_tree != arg_tree:

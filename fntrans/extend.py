@@ -17,7 +17,8 @@ from fntrans import errors
 from fntrans.core.aval import ShapedArray
 from fntrans.core.primitive import Primitive
 from fntrans.core.tracer import Tracer
-from fntrans.primitives._batching import looped_batch
+from fntrans.interpreters.batching import looped_batch
+from fntrans.interpreters.transpose import vjp_from_jvp
 
 
 class _Bound:
@@ -93,8 +94,6 @@ class primitive:
 
     def _vjp(self, ct, ans, *arrays, needs, layout, kwargs):
         if not self.vjpmakers:
-            from fntrans.interpreters.transpose import vjp_from_jvp
-
             return vjp_from_jvp(self.prim)(
                 ct, ans, *arrays, needs=needs, layout=layout, kwargs=kwargs
             )

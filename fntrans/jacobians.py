@@ -8,58 +8,40 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from fntrans import errors
-from fntrans.api import (
-    _as_differentiable,
-    _check_argnums,
-    _concrete,
-    grad,
-    jvp,
-    ones_like_value,
-    vjp,
-)
-from fntrans.backend import module_of
-from fntrans.primitives.structural import reshape, split
+from fntrans._arguments import DiffArgs, as_differentiable
+from fntrans.api import grad, jvp, vjp
+from fntrans.core import constants
+from fntrans.primitives.joining import split
+from fntrans.primitives.shape import reshape
 from fntrans.tree import tree_flatten, tree_map, tree_unflatten
 from fntrans.vectorize import vmap
 
 
 class _Differentiated:
-    """The differentiated part of a call: ``args[argnums]`` as one pytree."""
+    """The differentiated part of one call, ``f``'s arguments selected by
+    ``argnums`` or ``argnames``, as one pytree ``value`` with its ``leaves``."""
 
-    def __init__(self, transform, f, argnums, args, holomorphic=False):
-        nums = _check_argnums(transform, argnums)
-        n = len(args)
-        for k in nums:
-            if not -n <= k < n:
-                raise errors.bad_argnums(transform, k, n)
-        self.positions = tuple(k % n for k in nums)
-        self.single = isinstance(argnums, int)
-        self.f, self.args = f, args
-        value = args[self.positions[0]] if self.single else tuple(args[p] for p in self.positions)
-        leaves, self.tree = tree_flatten(value)
-        self.leaves = [
-            _as_differentiable(x, transform, f"input {i}", holomorphic)
-            for i, x in enumerate(leaves)
+    def __init__(self, selector, f, args, kwargs, holomorphic=False):
+        values, names, self.call = selector.split(args, kwargs)
+        checked = [
+            tree_map(lambda x, n=name: as_differentiable(x, selector.transform, n, holomorphic), v)
+            for v, name in zip(values, names)
         ]
-        self.value = tree_unflatten(self.tree, self.leaves)
+        self.f, self.single = f, selector.single
+        self.value = checked[0] if self.single else tuple(checked)
+        self.leaves, self.tree = tree_flatten(self.value)
 
     def function(self, value):
         """``f`` as a function of the differentiated part only."""
-        full = list(self.args)
-        values = (value,) if self.single else value
-        for pos, v in zip(self.positions, values):
-            full[pos] = v
-        return self.f(*full)
+        return self.call(self.f, [value] if self.single else list(value))
 
 
-def _basis(leaves, like=None):
+def _basis(leaves):
     """The standard basis of the flattened ``leaves``: one array per leaf, of shape
     ``(N,) + leaf.shape`` and the leaf's dtype, where N is the total size."""
     sizes = [math.prod(np.shape(x)) for x in leaves]
     total = sum(sizes)
-    xp = module_of(_concrete(leaves[0]))
-    eye = xp.eye(total)
+    eye = constants.eye(total, np.float64, like=leaves[0])
     pieces, start = [], 0
     for x, size in zip(leaves, sizes):
         piece = eye[:, start : start + size].reshape((total,) + tuple(np.shape(x)))
@@ -91,13 +73,19 @@ def _cut(x, sizes, axis):
 
 
 def jacfwd(
-    f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False, holomorphic: bool = False
+    f: Callable,
+    argnums: int | Sequence[int] = 0,
+    has_aux: bool = False,
+    holomorphic: bool = False,
+    *,
+    argnames: str | Sequence[str] | None = None,
 ) -> Callable:
     """The Jacobian of ``f`` by forward mode: one batched JVP over the input basis.
 
     Args:
         f: the function; inputs and outputs may be pytrees of arrays.
         argnums: the argument(s) to differentiate; a tuple gives a tuple.
+        argnames: parameter name(s) to differentiate, instead of ``argnums``.
         has_aux: ``f`` returns ``(out, aux)``; then ``(jacobian, aux)`` is returned.
         holomorphic: ``f`` is complex-differentiable.
 
@@ -112,9 +100,11 @@ def jacfwd(
            [0., 4.]])
     """
 
+    selector = DiffArgs("jacfwd", f, argnums, argnames)
+
     @functools.wraps(f)
-    def jacobian(*args):
-        d = _Differentiated("jacfwd", f, argnums, args, holomorphic)
+    def jacobian(*args, **kwargs):
+        d = _Differentiated(selector, f, args, kwargs, holomorphic)
 
         def pushforward(*basis_leaves):
             tangent = tree_unflatten(d.tree, basis_leaves)
@@ -133,7 +123,12 @@ def jacfwd(
 
 
 def jacrev(
-    f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False, holomorphic: bool = False
+    f: Callable,
+    argnums: int | Sequence[int] = 0,
+    has_aux: bool = False,
+    holomorphic: bool = False,
+    *,
+    argnames: str | Sequence[str] | None = None,
 ) -> Callable:
     """The Jacobian of ``f`` by reverse mode: one forward pass, then one batched
     VJP over the output basis.
@@ -146,9 +141,11 @@ def jacrev(
            [0., 2.]])
     """
 
+    selector = DiffArgs("jacrev", f, argnums, argnames)
+
     @functools.wraps(f)
-    def jacobian(*args):
-        d = _Differentiated("jacrev", f, argnums, args, holomorphic)
+    def jacobian(*args, **kwargs):
+        d = _Differentiated(selector, f, args, kwargs, holomorphic)
         result = vjp(d.function, d.value, has_aux=has_aux)
         out_flat, out_tree = tree_flatten(result[0])
         vjp_fn = result[1]
@@ -165,7 +162,12 @@ def jacrev(
     return jacobian
 
 
-def hessian(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
+def hessian(
+    f: Callable,
+    argnums: int | Sequence[int] = 0,
+    *,
+    argnames: str | Sequence[str] | None = None,
+) -> Callable:
     """The Hessian of a scalar ``f``: ``jacfwd(jacrev(f))``.
 
     >>> import fntrans as ft, fntrans.numpy as fnp
@@ -173,7 +175,7 @@ def hessian(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
     array([[ 6.,  0.],
            [ 0., 12.]])
     """
-    return jacfwd(jacrev(f, argnums), argnums)
+    return jacfwd(jacrev(f, argnums, argnames=argnames), argnums, argnames=argnames)
 
 
 def hvp(f: Callable, primals: Sequence, tangents: Sequence) -> tuple:
@@ -205,10 +207,12 @@ def elementwise_grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
     array([1., 1., 1.])
     """
 
+    selector = DiffArgs("elementwise_grad", f, argnums, None)
+
     @functools.wraps(f)
-    def derivative(*args):
-        d = _Differentiated("elementwise_grad", f, argnums, args)
+    def derivative(*args, **kwargs):
+        d = _Differentiated(selector, f, args, kwargs)
         out, vjp_fn = vjp(d.function, d.value)
-        return vjp_fn(tree_map(ones_like_value, out))[0]
+        return vjp_fn(tree_map(constants.ones_like, out))[0]
 
     return derivative

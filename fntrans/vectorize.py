@@ -11,7 +11,6 @@ import optree
 
 from fntrans.core.interpreter import new_interpreter
 from fntrans.interpreters.batching import Batch, BatchTracer
-from fntrans.primitives.structural import broadcast_to, move_axis
 from fntrans.tree import NAMESPACE
 
 
@@ -91,7 +90,7 @@ def vmap(f: Callable, in_axes: Any = 0, out_axes: Any = 0) -> Callable:
             out = f(*new_args, **new_kwargs)
         out_leaves, out_tree = optree.tree_flatten(out, none_is_leaf=True, namespace=NAMESPACE)
         out_axes_leaves = _axis_leaves("vmap", "out_axes", out_axes, out)
-        results = [_unbatch(interp, o, axis, size) for o, axis in zip(out_leaves, out_axes_leaves)]
+        results = [interp.unbatch(o, axis) for o, axis in zip(out_leaves, out_axes_leaves)]
         return optree.tree_unflatten(out_tree, results)
 
     return batched
@@ -116,21 +115,3 @@ def _batch_size(leaves, axes) -> int:
         listed = ", ".join(f"input {i} of shape {shape} has size {s}" for i, s, shape in sizes)
         raise ValueError(f"vmap got inconsistent sizes for the mapped axis: {listed}.")
     return sizes[0][1]
-
-
-def _unbatch(interp, out, axis, size):
-    if out is None:
-        return None
-    batched = type(out) is BatchTracer and out._interp is interp
-    if axis is None:
-        if batched:
-            raise ValueError(
-                "vmap: out_axes is None for an output that varies across the batch; "
-                "give it an axis to map."
-            )
-        return out
-    if batched:
-        val, bdim = out.val, out.bdim
-    else:
-        val, bdim = broadcast_to(out, (size,) + tuple(np.shape(out))), 0
-    return move_axis(val, bdim, axis % len(val.shape))

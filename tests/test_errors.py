@@ -94,7 +94,7 @@ def test_ufunc_method_without_rule_raises():
 
 def test_primitive_without_jvp_rule_raises_under_jvp():
     from fntrans.core.primitive import Primitive
-    from fntrans.primitives._rules import ufunc_shape
+    from fntrans.primitives.elementwise import ufunc_shape
 
     only_vjp_p = Primitive(
         "only_vjp",

@@ -147,7 +147,7 @@ def test_jacobian_of_integer_input_raises():
     with pytest.raises(
         TypeError,
         match=re.escape(
-            "jacfwd requires real or complex inputs to differentiate, but input 0 has dtype int64"
+            "jacfwd requires real or complex inputs to differentiate, but argument 0 has dtype int64"
         ),
     ):
         ft.jacfwd(lambda x: x * 2.0)(np.arange(3))

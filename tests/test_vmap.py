@@ -188,15 +188,16 @@ def test_mapped_output_with_out_axes_none_raises():
     ],
     ids=["first", "after-slice", "int-array-slice", "split-apart", "ellipsis", "newaxis"],
 )
-def test_index_arrays_that_differ_per_example_are_one_batched_gather(index, monkeypatch):
-    from fntrans.primitives import _batching
-
-    monkeypatch.setattr(_batching, "looped_batch", None)  # no loop over the examples
+def test_index_arrays_that_differ_per_example_are_one_batched_gather(index):
     x = np.arange(4 * 5 * 6, dtype=float).reshape(4, 5, 6)
     idx = np.array([[0, 1], [2, 3], [3, 0], [1, 1]])
 
     def get(x, i):
         return fnp.copy(x)[index(i)]
+
+    # one gather for the whole batch, no loop over the examples
+    ir = ft.make_jaxpr(ft.vmap(get, in_axes=(None, 0)))(x, idx)
+    assert [eqn.prim.name for eqn in ir.eqns].count("getitem") == 1
 
     np.testing.assert_array_equal(
         ft.vmap(get, in_axes=(None, 0))(x, idx), np.stack([x[index(i)] for i in idx])

@@ -66,12 +66,9 @@ class ShapedArray:
 
 
 def short_dtype_name(dtype) -> str:
+    """``f64``, ``c128``, ``i32``, ``bool``: the IR printer's dtype names."""
     dtype = np.dtype(dtype)
-    if dtype == np.bool_:
-        return "bool"
-    return {"f": "f", "c": "c", "i": "i", "u": "u"}.get(dtype.kind, dtype.kind) + str(
-        8 * dtype.itemsize
-    )
+    return "bool" if dtype == np.bool_ else f"{dtype.kind}{8 * dtype.itemsize}"
 
 
 def aval_of(x) -> ShapedArray:
@@ -84,6 +81,18 @@ def aval_of(x) -> ShapedArray:
     if isinstance(x, (bool, int, float, complex)):
         return ShapedArray((), np.result_type(x), weak_type=True)
     return ShapedArray(np.shape(x), x.dtype)
+
+
+def shape_of(x) -> tuple:
+    """The shape of an array, tracer, abstract value or Python scalar."""
+    shape = getattr(x, "shape", None)
+    return np.shape(x) if shape is None else shape
+
+
+def dtype_of(x) -> np.dtype:
+    """The dtype of an array, tracer, abstract value or Python scalar."""
+    dtype = getattr(x, "dtype", None)
+    return np.result_type(x) if dtype is None else dtype
 
 
 def is_inexact(dtype) -> bool:

@@ -14,6 +14,8 @@ from __future__ import annotations
 import contextlib
 import threading
 
+from fntrans.core.tracer import Tracer
+
 
 class _ThreadState(threading.local):
     def __init__(self):
@@ -24,9 +26,17 @@ _state = _ThreadState()
 
 
 class Interpreter:
-    """A transform in progress. Subclasses define ``process_primitive``."""
+    """A transform in progress.
+
+    A new transform subclasses this and defines ``process_primitive(prim,
+    args, params)``: the tracers' values come in, the rule of ``prim`` for
+    this transform runs on them, the results go out wrapped as this
+    interpreter's tracers. It sets ``differentiates`` if it is an AD mode.
+    """
 
     __slots__ = ("level", "alive", "name")
+    # "forward" or "reverse" for the interpreters of automatic differentiation
+    differentiates: str | None = None
 
     def __init__(self, name: str):
         self.name = name
@@ -57,6 +67,16 @@ def new_interpreter(interp: Interpreter):
     finally:
         interp.alive = False
         stack.pop()
+
+
+def top_interpreter(values):
+    """The interpreter of the highest-level tracer among ``values``, or None
+    if there is no tracer (then the values are plain arrays)."""
+    top = None
+    for v in values:
+        if isinstance(v, Tracer) and (top is None or v._interp.level > top.level):
+            top = v._interp
+    return top
 
 
 def current_stack() -> list:

@@ -9,7 +9,9 @@ A primitive's slots, always in this order:
 - ``transpose(ct, *args, **params)``: for primitives linear in the arguments
   passed as ``Undefined``; returns one cotangent (or ``None``) per argument;
 - ``vjp(ct, ans, *args, needs, **params)``: reverse mode's fast path, told in
-  ``needs`` which arguments want a cotangent; returns one per argument;
+  ``needs`` which arguments want a cotangent; returns one per argument. A
+  linear primitive's comes from its transpose; without either, reverse mode
+  linearizes the JVP rule and transposes that (slower);
 - ``batch``: the batching rule (for ``vmap``);
 - ``inline(*args, **params)``: only for call primitives whose function the
   enclosing transforms should see: how reverse mode computes the outputs on
@@ -24,7 +26,7 @@ from __future__ import annotations
 from fntrans import errors
 from fntrans.backend import array_module
 from fntrans.core.aval import ShapedArray
-from fntrans.core.tracer import Tracer
+from fntrans.core.interpreter import top_interpreter
 
 
 class Undefined:
@@ -65,8 +67,8 @@ class Primitive:
         self.shape = shape
         self.jvp = jvp
         self.transpose = transpose
-        if vjp is None:
-            vjp = _vjp_from_transpose(self) if transpose else _vjp_from_jvp(self)
+        if vjp is None and transpose is not None:
+            vjp = _vjp_from_transpose(self)
         self.vjp = vjp
         self.batch = batch
         self.inline = inline
@@ -75,10 +77,7 @@ class Primitive:
     def bind(self, *args, **params):
         """Applies the primitive: evaluated directly on concrete arrays, or handed
         to the interpreter of the highest-level tracer among ``args``."""
-        top = None
-        for a in args:
-            if isinstance(a, Tracer) and (top is None or a._interp.level > top.level):
-                top = a._interp
+        top = top_interpreter(args)
         if top is None:
             return self.impl(array_module(args), *args, **params)
         if not top.alive:
@@ -94,16 +93,5 @@ def _vjp_from_transpose(prim: Primitive):
     def vjp(ct, ans, *args, needs, **params):
         linear_args = [Undefined(a.shape, a.dtype) if need else a for a, need in zip(args, needs)]
         return prim.transpose(ct, *linear_args, **params)
-
-    return vjp
-
-
-def _vjp_from_jvp(prim: Primitive):
-    # Without a VJP or transpose rule, reverse mode linearizes the JVP rule and
-    # transposes the result: general, but slower than a rule of its own.
-    def vjp(ct, ans, *args, needs, **params):
-        from fntrans.interpreters.transpose import vjp_from_jvp
-
-        return vjp_from_jvp(prim)(ct, ans, *args, needs=needs, **params)
 
     return vjp

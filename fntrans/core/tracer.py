@@ -8,14 +8,15 @@ abstract value, Python protocols, and the errors for what cannot be traced.
 from __future__ import annotations
 
 from fntrans import errors
-from fntrans.core.aval import is_inexact
+from fntrans.core.aval import aval_of, is_inexact
 
 
 class Tracer:
     """Base class of every interpreter's tracers.
 
-    Subclasses give ``aval`` and ``concrete`` (the plain value, or ``None`` when
-    tracing abstractly).
+    Subclasses give ``aval``, ``concrete`` (the plain value, or ``None`` when
+    tracing abstractly) and ``inner`` (the value one transform down, or
+    ``None`` when abstract).
     """
 
     # _base and _views exist only on arrays that are views or have views (see
@@ -31,6 +32,12 @@ class Tracer:
     @property
     def concrete(self):
         """The plain array this tracer stands for, or None if it is abstract."""
+        raise NotImplementedError
+
+    @property
+    def inner(self):
+        """The value this tracer wraps, one transform down (a tracer of the
+        enclosing transform, or a plain array), or None if it is abstract."""
         raise NotImplementedError
 
     @property
@@ -101,11 +108,42 @@ class Tracer:
         return f"Traced<{self._interp.name}>({body})"
 
 
+class PrimalTracer(Tracer):
+    """A tracer that carries its primal value (forward and reverse mode).
+
+    Shape and dtype are read straight from the value: no abstract value is
+    built on the eager path.
+    """
+
+    __slots__ = ("primal",)
+
+    @property
+    def aval(self):
+        return aval_of(self.primal)
+
+    @property
+    def concrete(self):
+        p = self.primal
+        return p.concrete if isinstance(p, Tracer) else p
+
+    @property
+    def inner(self):
+        return self.primal
+
+    shape = property(lambda self: self.primal.shape)
+    dtype = property(lambda self: self.primal.dtype)
+    ndim = property(lambda self: self.primal.ndim)
+    size = property(lambda self: self.primal.size)
+
+
 def become(handle: Tracer, new: Tracer) -> None:
     """Points ``handle`` at ``new``'s value: array assignment on a traced array.
 
     Both are tracers of the same interpreter; only the interpreter's own slots
     are copied, so whatever was recorded from the old value stays as it was.
     """
-    for name in type(handle).__slots__:
-        setattr(handle, name, getattr(new, name))
+    for cls in type(handle).__mro__[:-1]:
+        if cls is Tracer:
+            break
+        for name in cls.__slots__:
+            setattr(handle, name, getattr(new, name))

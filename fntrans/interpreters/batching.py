@@ -9,9 +9,13 @@ examples at once, usually by binding the same primitive on the whole batch.
 from __future__ import annotations
 
 from fntrans import errors
-from fntrans.core.aval import ShapedArray
+from fntrans.core.aval import ShapedArray, shape_of
 from fntrans.core.interpreter import Interpreter
 from fntrans.core.tracer import Tracer
+from fntrans.primitives.broadcasting import broadcast_to
+from fntrans.primitives.indexing import getitem
+from fntrans.primitives.joining import join
+from fntrans.primitives.shape import move_axis
 
 
 class BatchTracer(Tracer):
@@ -35,6 +39,10 @@ class BatchTracer(Tracer):
     @property
     def dtype(self):
         return self.val.dtype
+
+    @property
+    def inner(self):
+        return self.val
 
     @property
     def concrete(self):
@@ -86,3 +94,39 @@ class Batch(Interpreter):
 
     def wrap(self, val, bdim):
         return val if bdim is None else BatchTracer(self, val, bdim)
+
+    def unbatch(self, out, axis):
+        """An output of the batched function as a value with its batch axis at
+        ``axis``; an output that is the same for every example is broadcast.
+        With ``axis=None`` the output must not vary across the batch."""
+        if out is None:
+            return None
+        batched = type(out) is BatchTracer and out._interp is self
+        if axis is None:
+            if batched:
+                raise ValueError(
+                    "vmap: out_axes is None for an output that varies across the batch; "
+                    "give it an axis to map."
+                )
+            return out
+        if batched:
+            val, bdim = out.val, out.bdim
+        else:
+            val, bdim = broadcast_to(out, (self.axis_size,) + tuple(shape_of(out))), 0
+        return move_axis(val, bdim, axis % len(val.shape))
+
+
+def looped_batch(prim, vals, dims, **params):
+    """A batching rule that loops over the examples: correct for any
+    primitive, and slow. The default of ``fntrans.extend`` primitives."""
+    size = next(v.shape[d] for v, d in zip(vals, dims) if d is not None)
+    results = []
+    for i in range(size):
+        args = [
+            v if d is None else getitem(v, (slice(None),) * d + (i,)) for v, d in zip(vals, dims)
+        ]
+        results.append(prim.bind(*args, **params))
+    if prim.multiple_results:
+        outs = tuple(join(list(parts), axis=0, new_axis=True) for parts in zip(*results))
+        return outs, (0,) * len(outs)
+    return join(results, axis=0, new_axis=True), 0

@@ -3,42 +3,27 @@
 from __future__ import annotations
 
 from fntrans import errors
-from fntrans.core.aval import aval_of
 from fntrans.core.interpreter import Interpreter
-from fntrans.core.tracer import Tracer
+from fntrans.core.tracer import PrimalTracer
 
 
-class JVPTracer(Tracer):
-    __slots__ = ("primal", "tangent")
+class JVPTracer(PrimalTracer):
+    __slots__ = ("tangent",)
 
     def __init__(self, interp, primal, tangent):
         self._interp = interp
         self.primal = primal
         self.tangent = tangent
 
-    @property
-    def aval(self):
-        return aval_of(self.primal)
-
-    @property
-    def concrete(self):
-        p = self.primal
-        return p.concrete if isinstance(p, Tracer) else p
-
     def carries_derivative(self) -> bool:
         return self.tangent is not None
-
-    # read straight from the value: no abstract value is built on the eager path
-    shape = property(lambda self: self.primal.shape)
-    dtype = property(lambda self: self.primal.dtype)
-    ndim = property(lambda self: self.primal.ndim)
-    size = property(lambda self: self.primal.size)
 
 
 class JVP(Interpreter):
     """The forward-mode interpreter."""
 
     __slots__ = ()
+    differentiates = "forward"
 
     def __init__(self, name: str = "jvp"):
         super().__init__(name)

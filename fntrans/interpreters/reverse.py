@@ -14,43 +14,30 @@ enclosing transforms see the backward pass too — that is what makes
 
 from __future__ import annotations
 
+import functools
 import itertools
 
 from fntrans.backend import array_module
 from fntrans.core.aval import aval_of
 from fntrans.core.interpreter import Interpreter
 from fntrans.core.ir import IR, Eqn, Literal, Var
-from fntrans.core.tracer import Tracer
-from fntrans.primitives.elementwise import add, convert_element_type, real
+from fntrans.core.tracer import PrimalTracer, Tracer
+from fntrans.interpreters.ad_util import add_tangents, fit_cotangent
+from fntrans.interpreters.transpose import vjp_from_jvp
 
 
-class ReverseTracer(Tracer):
+class ReverseTracer(PrimalTracer):
     """A value on the tape: ``node`` is its variable (``None`` for a constant)."""
 
-    __slots__ = ("primal", "node")
+    __slots__ = ("node",)
 
     def __init__(self, interp, primal, node):
         self._interp = interp
         self.primal = primal
         self.node = node
 
-    @property
-    def aval(self):
-        return aval_of(self.primal)
-
-    @property
-    def concrete(self):
-        p = self.primal
-        return p.concrete if isinstance(p, Tracer) else p
-
     def carries_derivative(self) -> bool:
         return self.node is not None
-
-    # read straight from the value: no abstract value is built on the eager path
-    shape = property(lambda self: self.primal.shape)
-    dtype = property(lambda self: self.primal.dtype)
-    ndim = property(lambda self: self.primal.ndim)
-    size = property(lambda self: self.primal.size)
 
 
 class Record(Eqn):
@@ -74,6 +61,7 @@ class Tape(Interpreter):
     """The reverse-mode interpreter: its state is the list of recorded equations."""
 
     __slots__ = ("eqns", "_counter")
+    differentiates = "reverse"
 
     def __init__(self, name: str = "grad"):
         super().__init__(name)
@@ -135,9 +123,8 @@ class Tape(Interpreter):
         """
         acc = {}
         for node, ct in zip(out_nodes, cts):
-            if node is not None and ct is not None:
-                prev = acc.get(node)
-                acc[node] = ct if prev is None else add(prev, ct)
+            if node is not None:
+                acc[node] = add_tangents(acc.get(node), ct)
         eqns = self.eqns
         pop = acc.pop
         for i in range(len(eqns) - 1, -1, -1):
@@ -154,13 +141,13 @@ class Tape(Interpreter):
                 if ct is None:
                     continue
             needs = eqn.needs
-            cts_in = prim.vjp(ct, eqn.ans, *eqn.primals, needs=needs, **eqn.params)
+            vjp = prim.vjp or _vjp_from_jvp(prim)
+            cts_in = vjp(ct, eqn.ans, *eqn.primals, needs=needs, **eqn.params)
             for node, need, primal, ct_a in zip(eqn.invars, needs, eqn.primals, cts_in):
                 if need and ct_a is not None:
                     if ct_a.dtype != primal.dtype:
-                        ct_a = fit_cotangent(ct_a, primal)
-                    prev = acc.get(node)
-                    acc[node] = ct_a if prev is None else add(prev, ct_a)
+                        ct_a = fit_cotangent(ct_a, primal.dtype)
+                    acc[node] = add_tangents(acc.get(node), ct_a)
         return acc
 
     def as_ir(self, inputs, outputs) -> IR:
@@ -205,11 +192,6 @@ def _differentiable(value) -> bool:
     return value.dtype.kind in "fc"
 
 
-def fit_cotangent(ct, primal):
-    """``ct`` in ``primal``'s dtype (the real part, for a real primal)."""
-    target = primal.dtype
-    if ct.dtype != target:
-        if ct.dtype.kind == "c" and target.kind != "c":
-            ct = real(ct)
-        ct = convert_element_type(ct, dtype=target)
-    return ct
+# A primitive with neither a VJP nor a transpose rule (custom_jvp, extend.defjvp):
+# linearize its JVP rule and transpose that.
+_vjp_from_jvp = functools.cache(vjp_from_jvp)

@@ -33,6 +33,10 @@ class StagingTracer(Tracer):
     def concrete(self):
         return None
 
+    @property
+    def inner(self):
+        return None
+
 
 class Staging(Interpreter):
     """Records equations over abstract values into an IR."""

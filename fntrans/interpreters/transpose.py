@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from fntrans import errors
 from fntrans.core.aval import aval_of
 from fntrans.core.interpreter import new_interpreter
 from fntrans.core.ir import IR, Literal
 from fntrans.core.primitive import Undefined
-from fntrans.interpreters.reverse import fit_cotangent
-from fntrans.primitives.elementwise import add
+from fntrans.interpreters.ad_util import add_tangents, fit_cotangent
+from fntrans.interpreters.staging import Staging
 
 
 def transpose_ir(ir: IR, cts: list) -> list:
@@ -48,8 +49,6 @@ def transpose_ir(ir: IR, cts: list) -> list:
             for v in eqn.invars
         ]
         if eqn.prim.transpose is None:
-            from fntrans import errors
-
             raise errors.missing_rule(eqn.prim.name, "transpose")
         cts_in = eqn.prim.transpose(ct, *args, **eqn.params)
         for v, a, ct_v in zip(eqn.invars, args, cts_in):
@@ -63,9 +62,7 @@ def _read(known, v):
 
 
 def _accumulate(acc, var, ct):
-    ct = fit_cotangent(ct, var.aval)
-    prev = acc.get(var)
-    acc[var] = ct if prev is None else add(prev, ct)
+    acc[var] = add_tangents(acc.get(var), fit_cotangent(ct, var.aval.dtype))
 
 
 def vjp_from_jvp(prim):
@@ -73,7 +70,6 @@ def vjp_from_jvp(prim):
 
     Used where a primitive has no VJP or transpose rule of its own.
     """
-    from fntrans.interpreters.staging import Staging
 
     def vjp(ct, ans, *args, needs, **params):
         with new_interpreter(Staging(prim.name)) as staging:

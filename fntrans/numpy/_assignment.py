@@ -18,9 +18,10 @@ from fntrans import errors
 from fntrans.core.aval import aval_of
 from fntrans.core.interpreter import current_stack
 from fntrans.core.tracer import Tracer, become
+from fntrans.primitives.broadcasting import broadcast_to
 from fntrans.primitives.elementwise import add, convert_element_type, neg, select
 from fntrans.primitives.indexing import getitem, getitem_p, scatter_add_p, scatter_p, split_index
-from fntrans.primitives.structural import broadcast_to, reshape
+from fntrans.primitives.shape import reshape
 
 # ---- the functional update: x with x[index] replaced, or combined with v ----
 
@@ -176,19 +177,19 @@ class IndexUpdateRef:
 
     def power(self, values):
         """A copy of ``x`` with ``x[index]`` raised to ``values``."""
-        from fntrans.primitives.elementwise import pow
+        from fntrans.primitives.math_functions import pow
 
         return self._combined(values, pow, "power")
 
     def min(self, values):
         """A copy of ``x`` with ``x[index]`` replaced by its minimum with ``values``."""
-        from fntrans.primitives.elementwise import min_p
+        from fntrans.primitives.math_functions import min_p
 
         return self._combined(values, min_p.bind, "min")
 
     def max(self, values):
         """A copy of ``x`` with ``x[index]`` replaced by its maximum with ``values``."""
-        from fntrans.primitives.elementwise import max_p
+        from fntrans.primitives.math_functions import max_p
 
         return self._combined(values, max_p.bind, "max")
 

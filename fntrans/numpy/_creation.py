@@ -7,7 +7,7 @@ import numpy as np
 from fntrans.core.interpreter import current_stack
 from fntrans.core.tracer import Tracer
 from fntrans.primitives.elementwise import convert_element_type
-from fntrans.primitives.structural import join
+from fntrans.primitives.joining import join
 
 
 def _holds_tracer(obj) -> bool:

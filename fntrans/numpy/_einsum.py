@@ -8,8 +8,8 @@ import string
 import numpy as np
 
 from fntrans.numpy._creation import asarray
-from fntrans.primitives.contraction import einsum_p, unused_letters
 from fntrans.primitives.elementwise import convert_element_type
+from fntrans.primitives.products import einsum_p, unused_letters
 
 
 def _interleaved_to_string(args):

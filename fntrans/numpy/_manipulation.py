@@ -9,7 +9,9 @@ import numpy as np
 
 from fntrans.numpy._creation import asarray
 from fntrans.numpy._reductions import normalize_axes
-from fntrans.primitives import structural as st
+from fntrans.primitives import broadcasting as bc
+from fntrans.primitives import joining as jn
+from fntrans.primitives import shape as shp
 from fntrans.primitives.elementwise import convert_element_type
 
 
@@ -58,11 +60,11 @@ def reshape(a, shape, order: str = "C"):
     shape = resolve_shape(shape, math.prod(a.shape))
     if order == "F":  # column-major: reshape the reversed axes, then reverse back
         reversed_axes = tuple(range(a.ndim))[::-1]
-        flipped = st.reshape(st.transpose(a, reversed_axes), shape[::-1])
-        return st.transpose(flipped, tuple(range(len(shape)))[::-1])
+        flipped = shp.reshape(shp.transpose(a, reversed_axes), shape[::-1])
+        return shp.transpose(flipped, tuple(range(len(shape)))[::-1])
     if order != "C":
         raise NotImplementedError(f"reshape supports order='C' and order='F', not {order!r}")
-    return st.reshape(a, shape)
+    return shp.reshape(a, shape)
 
 
 def ravel(a, order: str = "C"):
@@ -76,7 +78,7 @@ def transpose(a, axes=None):
     a = asarray(a)
     n = a.ndim
     axes = tuple(reversed(range(n))) if axes is None else tuple(int(x) % n for x in axes)
-    return st.transpose(a, axes)
+    return shp.transpose(a, axes)
 
 
 def swapaxes(a, axis1: int, axis2: int):
@@ -84,7 +86,7 @@ def swapaxes(a, axis1: int, axis2: int):
     a = asarray(a)
     axes = list(range(a.ndim))
     axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
-    return st.transpose(a, tuple(axes))
+    return shp.transpose(a, tuple(axes))
 
 
 def moveaxis(a, source, destination):
@@ -96,7 +98,7 @@ def moveaxis(a, source, destination):
     order = [i for i in range(n) if i not in source]
     for dst, src in sorted(zip(destination, source)):
         order.insert(dst, src)
-    return st.transpose(a, tuple(order))
+    return shp.transpose(a, tuple(order))
 
 
 def expand_dims(a, axis):
@@ -108,7 +110,7 @@ def expand_dims(a, axis):
     new_shape = list(a.shape)
     for ax in axes:
         new_shape.insert(ax, 1)
-    return st.reshape(a, tuple(new_shape))
+    return shp.reshape(a, tuple(new_shape))
 
 
 def squeeze(a, axis=None):
@@ -123,12 +125,12 @@ def squeeze(a, axis=None):
                 raise ValueError(
                     "cannot select an axis to squeeze out which has size not equal to one"
                 )
-    return st.reshape(a, tuple(d for i, d in enumerate(a.shape) if i not in axes))
+    return shp.reshape(a, tuple(d for i, d in enumerate(a.shape) if i not in axes))
 
 
 def broadcast_to(a, shape):
     """``a`` broadcast to ``shape``."""
-    return st.broadcast_to(asarray(a), tuple(shape))
+    return bc.broadcast_to(asarray(a), tuple(shape))
 
 
 def _join(arrays, axis, new_axis, dtype=None):
@@ -139,7 +141,7 @@ def _join(arrays, axis, new_axis, dtype=None):
     (axis,) = normalize_axes(axis, ndim_)
     if dtype is not None:
         arrays = [convert_element_type(x, dtype=dtype) for x in arrays]
-    return st.join(arrays, axis=axis, new_axis=new_axis)
+    return jn.join(arrays, axis=axis, new_axis=new_axis)
 
 
 def concatenate(arrays, axis: int = 0, dtype=None):
@@ -203,7 +205,7 @@ def array_split(ary, indices_or_sections, axis: int = 0):
             + [n]
         )
         sizes = [max(b - a, 0) for a, b in zip(bounds[:-1], bounds[1:])]
-    return list(st.split(ary, sizes, axis))
+    return list(jn.split(ary, sizes, axis))
 
 
 def split(ary, indices_or_sections, axis: int = 0):

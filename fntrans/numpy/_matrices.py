@@ -8,8 +8,10 @@ import numpy as np
 from fntrans.numpy._creation import asarray
 from fntrans.numpy._manipulation import moveaxis, ravel
 from fntrans.numpy._reductions import normalize_axes, sum
+from fntrans.primitives import broadcasting as bc
 from fntrans.primitives import elementwise as ew
-from fntrans.primitives import structural as st
+from fntrans.primitives import joining as jn
+from fntrans.primitives import shape as shp
 from fntrans.primitives.indexing import ARRAY, getitem, scatter_add_p
 
 
@@ -97,9 +99,9 @@ def kron(a, b):
     d = max(a.ndim, b.ndim)
     a_shape = (1,) * (d - a.ndim) + a.shape
     b_shape = (1,) * (d - b.ndim) + b.shape
-    a = st.reshape(a, tuple(x for n in a_shape for x in (n, 1)))
-    b = st.reshape(b, tuple(x for n in b_shape for x in (1, n)))
-    return st.reshape(ew.mul(a, b), tuple(m * n for m, n in zip(a_shape, b_shape)))
+    a = shp.reshape(a, tuple(x for n in a_shape for x in (n, 1)))
+    b = shp.reshape(b, tuple(x for n in b_shape for x in (1, n)))
+    return shp.reshape(ew.mul(a, b), tuple(m * n for m, n in zip(a_shape, b_shape)))
 
 
 def cross(a, b, axisa: int = -1, axisb: int = -1, axisc: int = -1, axis=None):
@@ -128,5 +130,5 @@ def cross(a, b, axisa: int = -1, axisb: int = -1, axisc: int = -1, axis=None):
     x = ew.sub(ew.mul(a1, b2), ew.mul(a2, b1))
     y = ew.sub(ew.mul(a2, b0), ew.mul(a0, b2))
     shape = np.broadcast_shapes(np.shape(x), np.shape(y), np.shape(z))
-    c = st.join([st.broadcast_to(v, shape) for v in (x, y, z)], axis=len(shape), new_axis=True)
+    c = jn.join([bc.broadcast_to(v, shape) for v in (x, y, z)], axis=len(shape), new_axis=True)
     return moveaxis(c, -1, axisc)

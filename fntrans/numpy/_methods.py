@@ -15,8 +15,9 @@ from fntrans.core.tracer import Tracer
 from fntrans.numpy import _assignment
 from fntrans.numpy._manipulation import resolve_shape
 from fntrans.primitives import elementwise as ew
+from fntrans.primitives import math_functions as mf
 from fntrans.primitives.elementwise import convert_element_type
-from fntrans.primitives.structural import reshape
+from fntrans.primitives.shape import reshape
 
 
 def _operator(prim, reflected=False):
@@ -157,8 +158,8 @@ def attach_methods() -> None:
         "__rtruediv__": _operator(ew.div_p, reflected=True),
         "__floordiv__": fnp.floor_divide,
         "__rfloordiv__": _swap(fnp.floor_divide),
-        "__pow__": _operator(ew.pow_p),
-        "__rpow__": _operator(ew.pow_p, reflected=True),
+        "__pow__": _operator(mf.pow_p),
+        "__rpow__": _operator(mf.pow_p, reflected=True),
         "__matmul__": fnp.matmul,
         "__rmatmul__": _swap(fnp.matmul),
         "__neg__": fnp.negative,

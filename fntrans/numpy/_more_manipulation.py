@@ -12,10 +12,12 @@ from fntrans.core.tracer import Tracer
 from fntrans.numpy._creation import asarray
 from fntrans.numpy._manipulation import concatenate, ravel, split, transpose
 from fntrans.numpy._reductions import normalize_axes
+from fntrans.primitives import broadcasting as bc
 from fntrans.primitives import elementwise as ew
-from fntrans.primitives import structural as st
+from fntrans.primitives import joining as jn
+from fntrans.primitives import shape as shp
 from fntrans.primitives.indexing import getitem, scatter_add_p
-from fntrans.primitives.sorting import take_along_axis as _take_along_axis
+from fntrans.primitives.indexing import take_along_axis as _take_along_axis
 
 
 def _along(a, axis, index):
@@ -30,11 +32,11 @@ def atleast_3d(a):
     becomes ``(m, n, 1)``."""
     a = asarray(a)
     if a.ndim == 0:
-        return st.reshape(a, (1, 1, 1))
+        return shp.reshape(a, (1, 1, 1))
     if a.ndim == 1:
-        return st.reshape(a, (1,) + a.shape + (1,))
+        return shp.reshape(a, (1,) + a.shape + (1,))
     if a.ndim == 2:
-        return st.reshape(a, a.shape + (1,))
+        return shp.reshape(a, a.shape + (1,))
     return a
 
 
@@ -54,7 +56,7 @@ def column_stack(arrays):
     columns = []
     for a in arrays:
         a = asarray(a)
-        columns.append(st.reshape(a, a.shape + (1,)) if a.ndim < 2 else a)
+        columns.append(shp.reshape(a, a.shape + (1,)) if a.ndim < 2 else a)
     return concatenate(columns, axis=1)
 
 
@@ -127,14 +129,14 @@ def roll(a, shift, axis=None):
     """
     a = asarray(a)
     if axis is None:
-        return st.reshape(roll(ravel(a), shift, 0), a.shape)
+        return shp.reshape(roll(ravel(a), shift, 0), a.shape)
     shifts, axes = np.broadcast_arrays(np.asarray(shift), np.asarray(axis))
     for s, ax in zip(shifts.ravel().tolist(), axes.ravel().tolist()):
         (ax,) = normalize_axes(ax, a.ndim)
         n = a.shape[ax]
         s = s % n if n else 0
         if s:
-            a = st.join(
+            a = jn.join(
                 [_along(a, ax, slice(n - s, None)), _along(a, ax, slice(None, n - s))],
                 axis=ax,
                 new_axis=False,
@@ -218,9 +220,9 @@ def tile(A, reps):
     d = max(len(reps), A.ndim)
     shape = (1,) * (d - A.ndim) + A.shape
     reps = (1,) * (d - len(reps)) + reps
-    interleaved = st.reshape(A, tuple(x for n in shape for x in (1, n)))
-    tiled = st.broadcast_to(interleaved, tuple(x for r, n in zip(reps, shape) for x in (r, n)))
-    return st.reshape(tiled, tuple(r * n for r, n in zip(reps, shape)))
+    interleaved = shp.reshape(A, tuple(x for n in shape for x in (1, n)))
+    tiled = bc.broadcast_to(interleaved, tuple(x for r, n in zip(reps, shape) for x in (r, n)))
+    return shp.reshape(tiled, tuple(r * n for r, n in zip(reps, shape)))
 
 
 def repeat(a, repeats, axis=None):
@@ -238,9 +240,9 @@ def repeat(a, repeats, axis=None):
     if np.ndim(repeats) == 0:
         # broadcasting a new axis after `axis`: the transpose is a sum, not a scatter
         r = int(repeats)
-        expanded = st.reshape(a, a.shape[: axis + 1] + (1,) + a.shape[axis + 1 :])
-        expanded = st.broadcast_to(expanded, a.shape[: axis + 1] + (r,) + a.shape[axis + 1 :])
-        return st.reshape(expanded, a.shape[:axis] + (n * r,) + a.shape[axis + 1 :])
+        expanded = shp.reshape(a, a.shape[: axis + 1] + (1,) + a.shape[axis + 1 :])
+        expanded = bc.broadcast_to(expanded, a.shape[: axis + 1] + (r,) + a.shape[axis + 1 :])
+        return shp.reshape(expanded, a.shape[:axis] + (n * r,) + a.shape[axis + 1 :])
     return _along(a, axis, np.repeat(np.arange(n), repeats))
 
 
@@ -281,6 +283,6 @@ def meshgrid(*xi, copy: bool = True, sparse: bool = False, indexing: str = "xy")
     for i, v in enumerate(vectors):
         position = (1 - i if i < 2 else i) if indexing == "xy" and n > 1 else i
         shape = tuple(v.shape[0] if j == position else 1 for j in range(n))
-        grid = st.reshape(v, shape)
-        out.append(grid if sparse else st.broadcast_to(grid, tuple(sizes)))
+        grid = shp.reshape(v, shape)
+        out.append(grid if sparse else bc.broadcast_to(grid, tuple(sizes)))
     return out

@@ -7,12 +7,12 @@ import math
 
 import numpy as np
 
+from fntrans.core.aval import dtype_of
 from fntrans.numpy._ufuncs import _binary, _operand, _unary, floor_divide, imag, real
 from fntrans.primitives import elementwise as ew
-from fntrans.primitives import elementwise_math as em
-from fntrans.primitives._rules import dtype_of
+from fntrans.primitives import math_functions as mf
 
-logaddexp = _binary(em.logaddexp_p, "logaddexp")
+logaddexp = _binary(mf.logaddexp_p, "logaddexp")
 logaddexp.__doc__ = """``log(exp(x) + exp(y))`` without overflow.
 
 >>> import fntrans as ft, fntrans.numpy as fnp
@@ -21,24 +21,24 @@ logaddexp.__doc__ = """``log(exp(x) + exp(y))`` without overflow.
 >>> ft.grad(fnp.logaddexp)(0.0, 0.0)
 np.float64(0.5)
 """
-logaddexp2 = _binary(em.logaddexp2_p, "logaddexp2")
+logaddexp2 = _binary(mf.logaddexp2_p, "logaddexp2")
 logaddexp2.__doc__ = "``log2(2**x + 2**y)`` without overflow."
-hypot = _binary(em.hypot_p, "hypot")
+hypot = _binary(mf.hypot_p, "hypot")
 hypot.__doc__ = """``sqrt(x**2 + y**2)`` without overflow.
 
 >>> import fntrans as ft, fntrans.numpy as fnp
 >>> ft.grad(fnp.hypot, argnums=(0, 1))(3.0, 4.0)
 (np.float64(0.6), np.float64(0.8))
 """
-fmod = _binary(em.fmod_p, "fmod")
+fmod = _binary(mf.fmod_p, "fmod")
 fmod.__doc__ = "The remainder of ``x / y`` with the sign of ``x`` (C's ``fmod``)."
-remainder = mod = _binary(em.remainder_p, "remainder")
+remainder = mod = _binary(mf.remainder_p, "remainder")
 remainder.__doc__ = "The remainder of ``x / y`` with the sign of ``y`` (Python's ``%``)."
 
-isfinite = _unary(em.isfinite_p, "isfinite")
-isnan = _unary(em.isnan_p, "isnan")
-isinf = _unary(em.isinf_p, "isinf")
-signbit = _unary(em.signbit_p, "signbit")
+isfinite = _unary(ew.isfinite_p, "isfinite")
+isnan = _unary(ew.isnan_p, "isnan")
+isinf = _unary(ew.isinf_p, "isinf")
+signbit = _unary(ew.signbit_p, "signbit")
 isfinite.__doc__ = "Whether each element is finite (a boolean array: no derivative)."
 isnan.__doc__ = "Whether each element is NaN (a boolean array: no derivative)."
 isinf.__doc__ = "Whether each element is infinite (a boolean array: no derivative)."
@@ -52,17 +52,17 @@ def sinc(x, /):
     >>> print(ft.grad(ft.grad(fnp.sinc))(0.0))
     -3.289868133696453
     """
-    return em.sinc_p.bind(_operand(x), order=0)
+    return mf.sinc_p.bind(_operand(x), order=0)
 
 
 def fix(x, /):
     """Rounds toward zero (``trunc``); its derivative is zero."""
-    return ew.trunc_p.bind(_operand(x))
+    return mf.trunc_p.bind(_operand(x))
 
 
 def fabs(x, /):
     """The absolute value of real ``x``."""
-    return ew.abs_p.bind(_operand(x))
+    return mf.abs_p.bind(_operand(x))
 
 
 def deg2rad(x, /):
@@ -89,7 +89,7 @@ def _as_inexact(x):
 def copysign(x, y, /):
     """``x`` with the sign of ``y``."""
     x, y = _as_inexact(x), _operand(y)
-    return ew.select(ew.ne_p.bind(em.signbit_p.bind(x), em.signbit_p.bind(y)), ew.neg(x), x)
+    return ew.select(ew.ne_p.bind(ew.signbit_p.bind(x), ew.signbit_p.bind(y)), ew.neg(x), x)
 
 
 def float_power(x, y, /):
@@ -98,7 +98,7 @@ def float_power(x, y, /):
     complex_ = dtype_of(x).kind == "c" or dtype_of(y).kind == "c"
     dtype = np.complex128 if complex_ else np.float64
     x, y = (ew.convert_element_type(a, dtype=dtype) for a in (x, y))
-    return ew.pow(x, y)
+    return mf.pow(x, y)
 
 
 def divmod(x, y, /):
@@ -110,7 +110,7 @@ def angle(z, deg: bool = False):
     """The argument of complex ``z`` (0 or pi for real ``z``)."""
     z = _as_inexact(z)
     # a real z has a zero imaginary part of positive sign: atan2(0, x < 0) is pi
-    out = ew.atan2(imag(z) if dtype_of(z).kind == "c" else 0.0, real(z))
+    out = mf.atan2(imag(z) if dtype_of(z).kind == "c" else 0.0, real(z))
     return rad2deg(out) if deg else out
 
 

@@ -10,11 +10,13 @@ import numpy as np
 from fntrans.core.tracer import Tracer
 from fntrans.numpy._creation import asarray
 from fntrans.numpy._reductions import _reduce, max, mean, min, normalize_axes, sum
-from fntrans.primitives import cumulative
+from fntrans.primitives import cumulative, reductions
 from fntrans.primitives import elementwise as ew
+from fntrans.primitives import math_functions as mf
+from fntrans.primitives.broadcasting import broadcast_to
 from fntrans.primitives.indexing import getitem
+from fntrans.primitives.shape import reshape, transpose
 from fntrans.primitives.sorting import sort
-from fntrans.primitives.structural import broadcast_to, reshape, transpose
 
 
 def prod(a, axis=None, dtype=None, keepdims: bool = False):
@@ -27,7 +29,7 @@ def prod(a, axis=None, dtype=None, keepdims: bool = False):
     a = asarray(a)
     if dtype is not None:
         a = ew.convert_element_type(a, dtype=dtype)
-    return _reduce(cumulative.reduce_prod_p, a, axis, keepdims)
+    return _reduce(reductions.reduce_prod_p, a, axis, keepdims)
 
 
 def _cumulative(scan, a, axis, dtype):
@@ -82,7 +84,7 @@ def var(a, axis=None, dtype=None, ddof=0, keepdims: bool = False):
 
 def std(a, axis=None, dtype=None, ddof=0, keepdims: bool = False):
     """Standard deviation over ``axis``, dividing by ``N - ddof``."""
-    return ew.sqrt(var(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims))
+    return mf.sqrt(var(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims))
 
 
 def ptp(a, axis=None, keepdims: bool = False):

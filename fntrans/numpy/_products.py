@@ -7,10 +7,10 @@ import math
 import numpy as np
 
 from fntrans.numpy._creation import asarray
-from fntrans.primitives.contraction import matmul_p
+from fntrans.primitives.broadcasting import reduce_sum
 from fntrans.primitives.elementwise import mul
-from fntrans.primitives.reductions import reduce_sum
-from fntrans.primitives.structural import reshape, transpose
+from fntrans.primitives.products import matmul_p
+from fntrans.primitives.shape import reshape, transpose
 
 
 def matmul(a, b, /):

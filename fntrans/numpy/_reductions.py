@@ -8,9 +8,10 @@ import math
 import numpy as np
 
 from fntrans.numpy._creation import asarray
+from fntrans.primitives import broadcasting as bc
 from fntrans.primitives import reductions as red
 from fntrans.primitives.elementwise import convert_element_type, div
-from fntrans.primitives.structural import reshape
+from fntrans.primitives.shape import reshape
 
 
 def normalize_axes(axis, ndim: int) -> tuple:
@@ -47,7 +48,7 @@ def sum(a, axis=None, dtype=None, keepdims: bool = False):
     a = asarray(a)
     if dtype is not None:
         a = convert_element_type(a, dtype=dtype)
-    return _reduce(red.reduce_sum_p, a, axis, keepdims)
+    return _reduce(bc.reduce_sum_p, a, axis, keepdims)
 
 
 def mean(a, axis=None, dtype=None, keepdims: bool = False):

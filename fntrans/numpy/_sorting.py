@@ -9,7 +9,7 @@ from fntrans.core.tracer import Tracer
 from fntrans.numpy._creation import asarray
 from fntrans.numpy._reductions import normalize_axes
 from fntrans.primitives import sorting
-from fntrans.primitives.structural import reshape
+from fntrans.primitives.shape import reshape
 
 
 def _flat_or_axis(a, axis):

@@ -1,42 +1,20 @@
-"""The primitive set, one module per family, every rule beside its primitive."""
+"""The primitive set, one module per family, every rule beside its primitive.
 
-from fntrans.primitives import (
-    contraction,
-    cumulative,
-    elementwise,
-    elementwise_math,
-    indexing,
-    reductions,
-    sorting,
-    structural,
-)
+Families, each importing only those before it:
 
-__all__ = [
-    "contraction",
-    "cumulative",
-    "elementwise",
-    "elementwise_math",
-    "indexing",
-    "reductions",
-    "sorting",
-    "structural",
-]
+- ``_util``: zero derivatives, and the batching rules shared by families;
+- ``shape``: reshape, transpose;
+- ``broadcasting``: broadcast_to and reduce_sum (each the other's transpose);
+- ``joining``: concatenate/stack and split;
+- ``elementwise``: the family's constructors, arithmetic, complex parts,
+  casts, select, comparisons and logic;
+- ``math_functions``: NumPy's math functions (powers, exponentials, trigonometry, ...);
+- ``indexing``: getitem (gather), scatter_add, scatter;
+- ``cumulative``: cumsum, cumprod;
+- ``reductions``: max, min, prod, argmax, argmin;
+- ``sorting``: sort, argsort;
+- ``products``: matmul, einsum.
 
-
-def all_primitives() -> list:
-    """Every primitive fntrans defines (for tests that check coverage)."""
-    from fntrans.core.primitive import Primitive
-
-    found = []
-    for module in (
-        elementwise,
-        elementwise_math,
-        structural,
-        reductions,
-        cumulative,
-        sorting,
-        indexing,
-        contraction,
-    ):
-        found += [v for v in vars(module).values() if isinstance(v, Primitive)]
-    return list({id(p): p for p in found}.values())
+The call primitives (custom rules, checkpoint) live beside the transforms
+that define them, in ``fntrans.custom`` and ``fntrans.checkpointing``.
+"""

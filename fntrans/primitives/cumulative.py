@@ -1,8 +1,8 @@
-"""Cumulative sums and products along an axis, and the product reduction.
+"""Cumulative sums and products along an axis.
 
 ``cumsum`` is linear: its transpose is the cumulative sum in the other
-direction. ``cumprod`` and ``reduce_prod`` have rules that never divide by
-the input, so they stay exact where it has zeros, to every order: the
+direction. ``cumprod`` has rules that never divide by the input, so they stay
+exact where it has zeros, to every order: the
 derivative of a cumulative product solves the linear recurrence
 ``h[k] = x[k] h[k-1] + b[k]``, which ``_affine_scan`` evaluates with
 log2(n) rounds of products and sums (every one a primitive again).
@@ -12,24 +12,20 @@ from __future__ import annotations
 
 import numpy as np
 
-from fntrans.backend import default_module
-from fntrans.core.aval import ShapedArray
+from fntrans.core.aval import shape_of
 from fntrans.core.primitive import Primitive
-from fntrans.primitives._batching import reducing_batch
-from fntrans.primitives._rules import shape_of
 from fntrans.primitives.elementwise import add, mul
 from fntrans.primitives.indexing import getitem
-from fntrans.primitives.reductions import reduce_sum
-from fntrans.primitives.structural import join, reshape, transpose
+from fntrans.primitives.joining import join
 
 
-def _along(x, axis, index):
+def along(x, axis, index):
     """``x`` indexed by ``index`` (a slice) along ``axis``."""
     return getitem(x, (slice(None),) * axis + (index,))
 
 
 def _flip(x, axis):
-    return _along(x, axis, slice(None, None, -1))
+    return along(x, axis, slice(None, None, -1))
 
 
 def _cumulative_impl(name):
@@ -86,18 +82,18 @@ def _affine_scan(a, b, axis):
     offset = 1
     while offset < n:
         head, tail, before = slice(None, offset), slice(offset, None), slice(None, n - offset)
-        a_tail = _along(a, axis, tail)
+        a_tail = along(a, axis, tail)
         b = join(
             [
-                _along(b, axis, head),
-                add(_along(b, axis, tail), mul(a_tail, _along(b, axis, before))),
+                along(b, axis, head),
+                add(along(b, axis, tail), mul(a_tail, along(b, axis, before))),
             ],
             axis=axis,
             new_axis=False,
         )
         if 2 * offset < n:
             a = join(
-                [_along(a, axis, head), mul(a_tail, _along(a, axis, before))],
+                [along(a, axis, head), mul(a_tail, along(a, axis, before))],
                 axis=axis,
                 new_axis=False,
             )
@@ -107,8 +103,8 @@ def _affine_scan(a, b, axis):
 
 def _shifted_product(y, v, axis):
     """``[v[0], y[0] v[1], y[1] v[2], ...]``: ``v`` times the exclusive product."""
-    first, rest = _along(v, axis, slice(None, 1)), _along(v, axis, slice(1, None))
-    return join([first, mul(_along(y, axis, slice(None, -1)), rest)], axis=axis, new_axis=False)
+    first, rest = along(v, axis, slice(None, 1)), along(v, axis, slice(1, None))
+    return join([first, mul(along(y, axis, slice(None, -1)), rest)], axis=axis, new_axis=False)
 
 
 def _forward_cumprod_jvp(x, y, t, axis):
@@ -121,7 +117,7 @@ def _forward_cumprod_vjp(x, y, ct, axis):
     # r[i] = ct[i] + x[i+1] r[i+1], a forward scan on the flipped axis
     x_flipped = _flip(x, axis)
     links = join(
-        [_along(x_flipped, axis, slice(None, 1)), _along(x_flipped, axis, slice(None, -1))],
+        [along(x_flipped, axis, slice(None, 1)), along(x_flipped, axis, slice(None, -1))],
         axis=axis,
         new_axis=False,
     )
@@ -163,80 +159,4 @@ def cumprod(x, axis: int, reverse: bool = False):
     return cumprod_p.bind(x, axis=axis, reverse=reverse)
 
 
-# ---- reduce_prod ----
-
-
-def _with_axes_last(x, axes):
-    """``x`` with ``axes`` moved to the end and merged into one; and the undo."""
-    shape = shape_of(x)
-    kept = [i for i in range(len(shape)) if i not in axes]
-    order = tuple(kept + list(axes))
-    merged_shape = tuple(shape[i] for i in kept) + (int(np.prod([shape[i] for i in axes])),)
-    merged = reshape(transpose(x, order), merged_shape)
-
-    def undo(y):
-        y = reshape(y, tuple(shape[i] for i in order))
-        return transpose(y, tuple(np.argsort(order).tolist()))
-
-    return merged, undo
-
-
-def _ones(shape, dtype):
-    return default_module().ones(shape, dtype)
-
-
-def _prod_partials(x, axes):
-    """d prod / d x[i], the product of all the other entries: the exclusive
-    products from the left times those from the right (no division, so zeros
-    are fine). Returned on the merged last axis, with the undo."""
-    merged, undo = _with_axes_last(x, axes)
-    axis = len(shape_of(merged)) - 1
-    if shape_of(merged)[axis] == 0:
-        return merged, merged, undo  # an empty product is 1 and depends on nothing
-    ones = _ones(shape_of(merged)[:-1] + (1,), merged.dtype)
-    left = join(
-        [ones, cumprod(_along(merged, axis, slice(None, -1)), axis)], axis=axis, new_axis=False
-    )
-    right = join(
-        [cumprod(_along(merged, axis, slice(1, None)), axis, reverse=True), ones],
-        axis=axis,
-        new_axis=False,
-    )
-    return mul(left, right), merged, undo
-
-
-def _prod_shape(x, *, axes):
-    dtype = np.prod(np.empty(0, x.dtype)).dtype
-    shape = tuple(d for i, d in enumerate(x.shape) if i not in axes)
-    return ShapedArray(shape, dtype, x.weak_type)
-
-
-def _prod_jvp(primals, tangents, *, axes):
-    (x,), (t,) = primals, tangents
-    ans = reduce_prod(x, axes)
-    partials, merged, _ = _prod_partials(x, axes)
-    t_merged, _ = _with_axes_last(t, axes)
-    return ans, reduce_sum(mul(t_merged, partials), (len(shape_of(merged)) - 1,))
-
-
-def _prod_vjp(ct, ans, x, *, axes, needs):
-    partials, merged, undo = _prod_partials(x, axes)
-    ct = reshape(ct, shape_of(ct) + (1,))
-    return (undo(mul(ct, partials)),)
-
-
-reduce_prod_p = Primitive(
-    "reduce_prod",
-    impl=lambda xp, x, *, axes: xp.prod(x, axis=axes),
-    shape=_prod_shape,
-    jvp=_prod_jvp,
-    vjp=_prod_vjp,
-    batch=reducing_batch,
-)
-
-
-def reduce_prod(x, axes):
-    return reduce_prod_p.bind(x, axes=tuple(axes))
-
-
-__all__ = ["cumsum_p", "cumprod_p", "reduce_prod_p"]
+__all__ = ["cumsum_p", "cumprod_p"]

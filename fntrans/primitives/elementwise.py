@@ -1,7 +1,11 @@
-"""Elementwise primitives: arithmetic, math functions, comparisons, select, casts.
+"""The elementwise family: its constructors (``unary``, ``binary``,
+``comparison``), arithmetic, complex parts, casts, ``select``, comparisons
+and logic.
 
-Binary primitives take NumPy-broadcastable operands directly; their VJPs sum
-cotangents back to each operand's shape with ``unbroadcast``.
+Elementwise primitives take NumPy-broadcastable operands directly; their
+rules sum cotangents back to each operand's shape with ``unbroadcast``.
+NumPy's math functions, built with the same constructors, are in
+``math_functions``.
 """
 
 from __future__ import annotations
@@ -10,20 +14,123 @@ import operator
 
 import numpy as np
 
-from fntrans.core.aval import is_inexact
+from fntrans.core.aval import ShapedArray, all_weak, dtype_of, is_inexact, shape_of
 from fntrans.core.primitive import Primitive, Undefined
-from fntrans.primitives._batching import elementwise_batch
-from fntrans.primitives._rules import (
-    comparison,
-    dtype_of,
-    shape_of,
-    ufunc_shape,
-    unary,
-    unbroadcast,
-    zero_vjp,
-)
+from fntrans.primitives._util import elementwise_batch, zero_jvp, zero_vjp
+from fntrans.primitives.broadcasting import broadcast_to, unbroadcast
 
 _PYTHON_SCALARS = (bool, int, float, complex)
+
+# ---- the family's shape rule and constructors ----
+
+
+def ufunc_shape(ufunc):
+    """Shape rule of an elementwise primitive that computes like NumPy's ``ufunc``:
+    NumPy broadcasting, NumPy's dtype resolution (weak Python scalars included)."""
+
+    def shape(*avals, **params):
+        out_shape = np.broadcast_shapes(*(a.shape for a in avals))
+        # a weak type resolves as its Python type (float, not float64)
+        operands = tuple(type(a.dtype_for_promotion()) if a.weak_type else a.dtype for a in avals)
+        dtype = ufunc.resolve_dtypes(operands + (None,))[-1]
+        weak = all_weak(*avals) and dtype.kind not in "b"
+        return ShapedArray(out_shape, dtype, weak)
+
+    return shape
+
+
+def ufunc_impl(ufunc):
+    """The implementation of a primitive that is NumPy's ``ufunc`` (the array
+    module's function of the same name on other backends)."""
+    name = ufunc.__name__
+
+    def impl(xp, *args):
+        return ufunc(*args) if xp is np else getattr(xp, name)(*args)
+
+    return impl
+
+
+def unary(name: str, *, ufunc=None, jvp=None, zero_derivative=False, vjp=None, batch=None):
+    """An elementwise primitive of one argument computed by NumPy's ``ufunc``.
+
+    ``jvp(t, ans, x)`` gives the tangent; a diagonal Jacobian is its own
+    transpose, so the same function applied to the cotangent is the VJP (no
+    conjugation for complex inputs, which gives JAX's convention).
+    """
+    ufunc = ufunc or getattr(np, name)
+    prim = None
+
+    if zero_derivative:
+        prim_jvp, prim_vjp = zero_jvp(lambda: prim), zero_vjp
+    else:
+
+        def prim_jvp(primals, tangents):
+            (x,), (t,) = primals, tangents
+            ans = prim.bind(x)
+            return ans, jvp(t, ans, x)
+
+        def prim_vjp(ct, ans, x, *, needs):
+            return (jvp(ct, ans, x),)
+
+    prim = Primitive(
+        name,
+        impl=ufunc_impl(ufunc),
+        shape=ufunc_shape(ufunc),
+        jvp=prim_jvp,
+        vjp=vjp or prim_vjp,
+        batch=batch or elementwise_batch,
+    )
+    return prim
+
+
+def binary(name: str, ufunc, dx, dy):
+    """An elementwise primitive of two arguments computed by NumPy's ``ufunc``.
+
+    ``dx(ans, x, y)`` and ``dy(ans, x, y)`` are its partial derivatives; the
+    Jacobian is diagonal, so they give both the JVP and the VJP, and each is
+    computed only where a tangent or cotangent needs it.
+    """
+    prim = None
+
+    def jvp(primals, tangents):
+        (x, y), (tx, ty) = primals, tangents
+        ans = prim.bind(x, y)
+        out = None if tx is None else mul(tx, dx(ans, x, y))
+        if ty is not None:
+            term = mul(ty, dy(ans, x, y))
+            out = term if out is None else add(out, term)
+        return ans, broadcast_tangent(out, shape_of(ans), dtype_of(ans))
+
+    def vjp(ct, ans, x, y, *, needs):
+        return (
+            unbroadcast(mul(ct, dx(ans, x, y)), shape_of(x)) if needs[0] else None,
+            unbroadcast(mul(ct, dy(ans, x, y)), shape_of(y)) if needs[1] else None,
+        )
+
+    prim = Primitive(
+        name,
+        impl=ufunc_impl(ufunc),
+        shape=ufunc_shape(ufunc),
+        jvp=jvp,
+        vjp=vjp,
+        batch=elementwise_batch,
+    )
+    return prim
+
+
+def comparison(name: str, ufunc=None):
+    """A binary elementwise primitive with a boolean (derivative-free) result."""
+    ufunc = ufunc or getattr(np, name)
+    prim = None
+    prim = Primitive(
+        name,
+        impl=ufunc_impl(ufunc),
+        shape=ufunc_shape(ufunc),
+        jvp=zero_jvp(lambda: prim),
+        vjp=zero_vjp,
+        batch=elementwise_batch,
+    )
+    return prim
 
 
 def _arithmetic_impl(operator_fn, ufunc):
@@ -42,19 +149,8 @@ def _arithmetic_impl(operator_fn, ufunc):
     return impl
 
 
-def _binary_impl(ufunc):
-    name = ufunc.__name__
-
-    def impl(xp, x, y):
-        return ufunc(x, y) if xp is np else getattr(xp, name)(x, y)
-
-    return impl
-
-
-def _broadcast_tangent(t, shape, dtype):
+def broadcast_tangent(t, shape, dtype):
     """A tangent of one operand, brought to the output's shape and dtype."""
-    from fntrans.primitives.structural import broadcast_to
-
     if dtype_of(t) != dtype:
         t = convert_element_type(t, dtype=dtype)
     return broadcast_to(t, shape) if shape_of(t) != shape else t
@@ -68,9 +164,9 @@ def _add_jvp(primals, tangents):
     tx, ty = tangents
     ans = add(x, y)
     if tx is None:
-        return ans, _broadcast_tangent(ty, shape_of(ans), dtype_of(ans))
+        return ans, broadcast_tangent(ty, shape_of(ans), dtype_of(ans))
     if ty is None:
-        return ans, _broadcast_tangent(tx, shape_of(ans), dtype_of(ans))
+        return ans, broadcast_tangent(tx, shape_of(ans), dtype_of(ans))
     return ans, add(tx, ty)
 
 
@@ -81,20 +177,12 @@ def _add_transpose(ct, x, y):
     )
 
 
-def _add_vjp(ct, ans, x, y, *, needs):
-    return (
-        unbroadcast(ct, x.shape) if needs[0] else None,
-        unbroadcast(ct, y.shape) if needs[1] else None,
-    )
-
-
 add_p = Primitive(
     "add",
     impl=_arithmetic_impl(operator.add, np.add),
     shape=ufunc_shape(np.add),
     jvp=_add_jvp,
     transpose=_add_transpose,
-    vjp=_add_vjp,
     batch=elementwise_batch,
 )
 
@@ -104,9 +192,9 @@ def _sub_jvp(primals, tangents):
     tx, ty = tangents
     ans = sub(x, y)
     if tx is None:
-        return ans, _broadcast_tangent(neg(ty), shape_of(ans), dtype_of(ans))
+        return ans, broadcast_tangent(neg(ty), shape_of(ans), dtype_of(ans))
     if ty is None:
-        return ans, _broadcast_tangent(tx, shape_of(ans), dtype_of(ans))
+        return ans, broadcast_tangent(tx, shape_of(ans), dtype_of(ans))
     return ans, sub(tx, ty)
 
 
@@ -117,20 +205,12 @@ def _sub_transpose(ct, x, y):
     )
 
 
-def _sub_vjp(ct, ans, x, y, *, needs):
-    return (
-        unbroadcast(ct, x.shape) if needs[0] else None,
-        unbroadcast(neg(ct), y.shape) if needs[1] else None,
-    )
-
-
 sub_p = Primitive(
     "sub",
     impl=_arithmetic_impl(operator.sub, np.subtract),
     shape=ufunc_shape(np.subtract),
     jvp=_sub_jvp,
     transpose=_sub_transpose,
-    vjp=_sub_vjp,
     batch=elementwise_batch,
 )
 
@@ -140,7 +220,6 @@ neg_p = Primitive(
     shape=ufunc_shape(np.negative),
     jvp=lambda primals, tangents: (neg(primals[0]), neg(tangents[0])),
     transpose=lambda ct, x: (neg(ct),),
-    vjp=lambda ct, ans, x, *, needs: (neg(ct),),
     batch=elementwise_batch,
 )
 
@@ -152,9 +231,9 @@ def _mul_jvp(primals, tangents):
     tx, ty = tangents
     ans = mul(x, y)
     if tx is None:
-        return ans, _broadcast_tangent(mul(x, ty), shape_of(ans), dtype_of(ans))
+        return ans, broadcast_tangent(mul(x, ty), shape_of(ans), dtype_of(ans))
     if ty is None:
-        return ans, _broadcast_tangent(mul(tx, y), shape_of(ans), dtype_of(ans))
+        return ans, broadcast_tangent(mul(tx, y), shape_of(ans), dtype_of(ans))
     return ans, add(mul(tx, y), mul(x, ty))
 
 
@@ -167,10 +246,11 @@ def _mul_transpose(ct, x, y):
 
 
 def _mul_vjp(ct, ans, x, y, *, needs):
-    # an operand that needs a cotangent is an array, so it has a shape
+    # mul is bilinear, not linear: its transpose takes one undefined operand at
+    # a time, while reverse mode may want both cotangents (x * x) at once.
     return (
-        unbroadcast(mul(ct, y), x.shape) if needs[0] else None,
-        unbroadcast(mul(x, ct), y.shape) if needs[1] else None,
+        unbroadcast(mul(ct, y), shape_of(x)) if needs[0] else None,
+        unbroadcast(mul(x, ct), shape_of(y)) if needs[1] else None,
     )
 
 
@@ -191,9 +271,9 @@ def _div_jvp(primals, tangents):
     ans = div(x, y)
     # d(x / y) = (dx - ans * dy) / y
     if ty is None:
-        return ans, _broadcast_tangent(div(tx, y), shape_of(ans), dtype_of(ans))
+        return ans, broadcast_tangent(div(tx, y), shape_of(ans), dtype_of(ans))
     numerator = neg(mul(ans, ty)) if tx is None else sub(tx, mul(ans, ty))
-    return ans, _broadcast_tangent(div(numerator, y), shape_of(ans), dtype_of(ans))
+    return ans, broadcast_tangent(div(numerator, y), shape_of(ans), dtype_of(ans))
 
 
 def _div_transpose(ct, x, y):
@@ -217,139 +297,6 @@ div_p = Primitive(
     vjp=_div_vjp,
     batch=elementwise_batch,
 )
-
-# ---- binary functions given by their partial derivatives: pow, max, min, atan2 ----
-
-
-def binary(name: str, ufunc, dx, dy):
-    """An elementwise primitive of two arguments computed by NumPy's ``ufunc``.
-
-    ``dx(ans, x, y)`` and ``dy(ans, x, y)`` are its partial derivatives; the
-    Jacobian is diagonal, so they give both the JVP and the VJP, and each is
-    computed only where a tangent or cotangent needs it.
-    """
-    prim = None
-
-    def jvp(primals, tangents):
-        (x, y), (tx, ty) = primals, tangents
-        ans = prim.bind(x, y)
-        out = None if tx is None else mul(tx, dx(ans, x, y))
-        if ty is not None:
-            term = mul(ty, dy(ans, x, y))
-            out = term if out is None else add(out, term)
-        return ans, _broadcast_tangent(out, shape_of(ans), dtype_of(ans))
-
-    def vjp(ct, ans, x, y, *, needs):
-        return (
-            unbroadcast(mul(ct, dx(ans, x, y)), shape_of(x)) if needs[0] else None,
-            unbroadcast(mul(ct, dy(ans, x, y)), shape_of(y)) if needs[1] else None,
-        )
-
-    prim = Primitive(
-        name,
-        impl=_binary_impl(ufunc),
-        shape=ufunc_shape(ufunc),
-        jvp=jvp,
-        vjp=vjp,
-        batch=elementwise_batch,
-    )
-    return prim
-
-
-def _pow_dx(ans, x, y):
-    if isinstance(y, (int, float)) and y == 0:
-        return mul(0.0, x)  # x ** 0 is flat everywhere, 0 ** 0 included
-    # A Python exponent stays a Python number, so it never changes x's dtype.
-    if isinstance(y, (int, float, complex)):
-        return mul(y, x if y == 2 else pow(x, y - 1))
-    return mul(y, pow(x, sub(y, 1)))
-
-
-def _pow_dy(ans, x, y):
-    # d/dy x**y = log(x) * x**y, taken as 0 where x == 0 (0 ** y is flat for y > 0)
-    return mul(log(select(eq(x, 0), 1.0, x)), ans)
-
-
-pow_p = binary("pow", np.power, _pow_dx, _pow_dy)
-
-
-def _share(x, y, picked):
-    """The weight of x in max/min: 1 where picked, 1/2 on ties, 0 elsewhere."""
-    dtype = np.result_type(dtype_of(x), dtype_of(y))
-    tie = convert_element_type(eq(x, y), dtype=dtype)
-    return add(convert_element_type(picked, dtype=dtype), mul(0.5, tie))
-
-
-max_p = binary(
-    "max",
-    np.maximum,
-    lambda ans, x, y: _share(x, y, gt(x, y)),
-    lambda ans, x, y: _share(y, x, gt(y, x)),
-)
-min_p = binary(
-    "min",
-    np.minimum,
-    lambda ans, x, y: _share(x, y, lt(x, y)),
-    lambda ans, x, y: _share(y, x, lt(y, x)),
-)
-# atan2(x, y): d/dx = y / (x^2 + y^2), d/dy = -x / (x^2 + y^2)
-atan2_p = binary(
-    "atan2",
-    np.arctan2,
-    lambda ans, x, y: div(y, add(mul(x, x), mul(y, y))),
-    lambda ans, x, y: neg(div(x, add(mul(x, x), mul(y, y)))),
-)
-
-# ---- unary math ----
-
-exp_p = unary("exp", jvp=lambda t, ans, x: mul(t, ans))
-exp2_p = unary("exp2", jvp=lambda t, ans, x: mul(t, mul(ans, np.log(2.0))))
-expm1_p = unary("expm1", jvp=lambda t, ans, x: mul(t, add(ans, 1.0)))
-log_p = unary("log", jvp=lambda t, ans, x: div(t, x))
-log2_p = unary("log2", jvp=lambda t, ans, x: div(t, mul(x, np.log(2.0))))
-log10_p = unary("log10", jvp=lambda t, ans, x: div(t, mul(x, np.log(10.0))))
-log1p_p = unary("log1p", jvp=lambda t, ans, x: div(t, add(x, 1.0)))
-sin_p = unary("sin", jvp=lambda t, ans, x: mul(t, cos(x)))
-cos_p = unary("cos", jvp=lambda t, ans, x: neg(mul(t, sin(x))))
-# d tan = 1 + tan^2, reusing ans instead of recomputing tan(x)
-tan_p = unary("tan", jvp=lambda t, ans, x: mul(t, add(1.0, mul(ans, ans))))
-arcsin_p = unary("arcsin", jvp=lambda t, ans, x: div(t, sqrt(sub(1.0, mul(x, x)))))
-arccos_p = unary("arccos", jvp=lambda t, ans, x: neg(div(t, sqrt(sub(1.0, mul(x, x))))))
-arctan_p = unary("arctan", jvp=lambda t, ans, x: div(t, add(1.0, mul(x, x))))
-sinh_p = unary("sinh", jvp=lambda t, ans, x: mul(t, cosh(x)))
-cosh_p = unary("cosh", jvp=lambda t, ans, x: mul(t, sinh(x)))
-# d tanh = 1 - tanh^2, reusing ans
-tanh_p = unary("tanh", jvp=lambda t, ans, x: mul(t, sub(1.0, mul(ans, ans))))
-arcsinh_p = unary("arcsinh", jvp=lambda t, ans, x: div(t, sqrt(add(mul(x, x), 1.0))))
-arccosh_p = unary("arccosh", jvp=lambda t, ans, x: div(t, sqrt(sub(mul(x, x), 1.0))))
-arctanh_p = unary("arctanh", jvp=lambda t, ans, x: div(t, sub(1.0, mul(x, x))))
-# d sqrt = 1 / (2 sqrt(x)), reusing ans
-sqrt_p = unary("sqrt", jvp=lambda t, ans, x: div(t, mul(2.0, ans)))
-cbrt_p = unary("cbrt", jvp=lambda t, ans, x: div(t, mul(3.0, mul(ans, ans))))
-square_p = unary("square", jvp=lambda t, ans, x: mul(t, mul(2.0, x)))
-reciprocal_p = unary("reciprocal", jvp=lambda t, ans, x: neg(mul(t, mul(ans, ans))))
-sign_p = unary("sign", zero_derivative=True)
-floor_p = unary("floor", zero_derivative=True)
-ceil_p = unary("ceil", zero_derivative=True)
-round_p = unary("round", ufunc=np.rint, zero_derivative=True)
-trunc_p = unary("trunc", zero_derivative=True)
-
-
-def _abs_tangent(t, ans, x):
-    if dtype_of(x).kind == "c":
-        # |z| is not holomorphic: d|z| = Re(conj(z) dz) / |z|
-        return div(real(mul(conj(x), t)), ans)
-    return mul(t, sign(x))
-
-
-def _abs_vjp(ct, ans, x, *, needs):
-    if dtype_of(x).kind == "c":
-        # transpose of t -> Re(conj(z) t) / |z|, with no conjugation of ct
-        return (mul(conj(x), div(ct, ans)),)
-    return (mul(ct, sign(x)),)
-
-
-abs_p = unary("abs", ufunc=np.absolute, jvp=_abs_tangent, vjp=_abs_vjp)
 
 # ---- complex parts: linear over the reals ----
 
@@ -406,6 +353,11 @@ logical_or_p = comparison("logical_or")
 logical_xor_p = comparison("logical_xor")
 logical_not_p = unary("logical_not", zero_derivative=True)
 
+isfinite_p = unary("isfinite", zero_derivative=True)
+isnan_p = unary("isnan", zero_derivative=True)
+isinf_p = unary("isinf", zero_derivative=True)
+signbit_p = unary("signbit", zero_derivative=True)
+
 # ---- select (where) ----
 
 
@@ -420,7 +372,7 @@ def _select_jvp(primals, tangents):
     if tx is None and ty is None:
         return ans, None
     zero = 0.0
-    return ans, _broadcast_tangent(
+    return ans, broadcast_tangent(
         select(cond, zero if tx is None else tx, zero if ty is None else ty),
         shape_of(ans),
         dtype_of(ans),
@@ -465,11 +417,18 @@ def _convert_jvp(primals, tangents, *, dtype):
     return ans, convert_element_type(t, dtype=dtype)
 
 
-def _convert_transpose(ct, x, *, dtype):
-    target = x.dtype
-    if dtype_of(ct).kind == "c" and target.kind != "c":
+def fit_cotangent(ct, dtype):
+    """A cotangent ``ct`` in ``dtype``, the dtype of its primal: the real part
+    for a real primal (its imaginary direction does not exist there)."""
+    if dtype_of(ct) == dtype:
+        return ct
+    if dtype_of(ct).kind == "c" and np.dtype(dtype).kind != "c":
         ct = real(ct)
-    return (convert_element_type(ct, dtype=target),)
+    return convert_element_type(ct, dtype=dtype)
+
+
+def _convert_transpose(ct, x, *, dtype):
+    return (fit_cotangent(ct, x.dtype),)
 
 
 convert_element_type_p = Primitive(
@@ -497,15 +456,6 @@ sub = sub_p.bind
 neg = neg_p.bind
 mul = mul_p.bind
 div = div_p.bind
-pow = pow_p.bind
-atan2 = atan2_p.bind
-sin = sin_p.bind
-cos = cos_p.bind
-sinh = sinh_p.bind
-cosh = cosh_p.bind
-log = log_p.bind
-sqrt = sqrt_p.bind
-sign = sign_p.bind
 real = real_p.bind
 imag = imag_p.bind
 conj = conj_p.bind

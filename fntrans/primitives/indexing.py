@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from fntrans.core.aval import ShapedArray
+from fntrans.core import constants
+from fntrans.core.aval import ShapedArray, shape_of
 from fntrans.core.primitive import Primitive, Undefined
-from fntrans.primitives.structural import bdim_to_front, broadcast_to, move_axis, transpose
+from fntrans.primitives.broadcasting import bdim_to_front, broadcast_to
+from fntrans.primitives.elementwise import mul
+from fntrans.primitives.shape import move_axis, reshape, transpose
 
 
 class _ArraySlot:
@@ -83,8 +86,6 @@ class _BatchedIndex:
     """
 
     def __init__(self, x_ndim, indexer, arrays, dims, size):
-        from fntrans.primitives.structural import reshape
-
         per_example = [
             a.shape if d is None else a.shape[:d] + a.shape[d + 1 :] for a, d in zip(arrays, dims)
         ]
@@ -206,12 +207,10 @@ def _scatter_impl(xp, x, v, *arrays, indexer):
 
 
 def _scatter_jvp(primals, tangents, *, indexer):
-    from fntrans.primitives.structural import zeros_like
-
     x, v, *arrays = primals
     tx, tv = tangents[0], tangents[1]
     ans = scatter_p.bind(x, v, *arrays, indexer=indexer)
-    tx = zeros_like(ans) if tx is None else tx
+    tx = constants.zeros_like(ans) if tx is None else tx
     tv = 0.0 if tv is None else tv
     return ans, scatter_p.bind(tx, tv, *arrays, indexer=indexer)
 
@@ -236,8 +235,6 @@ def _scatter_transpose(ct, x, v, *arrays, indexer):
         ct_v = getitem_p.bind(ct, *arrays, indexer=indexer)
         landed = _winners(ct.shape, arrays, indexer)
         if landed is not None:
-            from fntrans.primitives.elementwise import mul
-
             ct_v = mul(ct_v, landed)
     return (ct_x, ct_v) + (None,) * len(arrays)
 
@@ -313,6 +310,20 @@ def getitem(x, index):
     """``x[index]`` for any NumPy index."""
     indexer, arrays = split_index(index)
     return getitem_p.bind(x, *arrays, indexer=indexer)
+
+
+def take_along_axis(x, indices, axis: int):
+    """``x``'s entries at ``indices`` along ``axis``, as NumPy's ``take_along_axis``."""
+    shape = shape_of(indices)
+    index = []
+    for i, n in enumerate(shape_of(x)):
+        if i == axis:
+            index.append(indices)
+        else:
+            grid_shape = [1] * len(shape)
+            grid_shape[i] = n
+            index.append(np.arange(n).reshape(grid_shape))
+    return getitem(x, tuple(index))
 
 
 __all__ = ["getitem_p", "scatter_add_p", "scatter_p"]

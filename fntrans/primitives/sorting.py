@@ -11,22 +11,8 @@ import numpy as np
 
 from fntrans.core.aval import ShapedArray
 from fntrans.core.primitive import Primitive
-from fntrans.primitives._rules import shape_of, zero_jvp, zero_vjp
-from fntrans.primitives.indexing import getitem
-
-
-def take_along_axis(x, indices, axis: int):
-    """``x``'s entries at ``indices`` along ``axis``, as NumPy's ``take_along_axis``."""
-    shape = shape_of(indices)
-    index = []
-    for i, n in enumerate(shape_of(x)):
-        if i == axis:
-            index.append(indices)
-        else:
-            grid_shape = [1] * len(shape)
-            grid_shape[i] = n
-            index.append(np.arange(n).reshape(grid_shape))
-    return getitem(x, tuple(index))
+from fntrans.primitives._util import zero_jvp, zero_vjp
+from fntrans.primitives.indexing import take_along_axis
 
 
 def _along_axis_batch(prim, vals, dims, *, axis):

@@ -1,4 +1,4 @@
-"""Contractions: ``matmul`` (NumPy's matrix product, 1-d operands and batch
+"""Products: ``matmul`` (NumPy's matrix product, 1-d operands and batch
 broadcasting included) and ``einsum`` (any Einstein summation).
 
 One primitive each over NumPy's fast kernels; ``dot`` and ``tensordot`` in
@@ -13,12 +13,12 @@ import string
 
 import numpy as np
 
-from fntrans.backend import default_module
-from fntrans.core.aval import ShapedArray, all_weak, result_dtype
+from fntrans.core import constants
+from fntrans.core.aval import ShapedArray, all_weak, dtype_of, result_dtype, shape_of
 from fntrans.core.primitive import Primitive, Undefined
-from fntrans.primitives._rules import shape_of, unbroadcast
+from fntrans.primitives.broadcasting import broadcast_to, unbroadcast
 from fntrans.primitives.elementwise import add, mul
-from fntrans.primitives.structural import broadcast_to, move_axis, reshape, transpose
+from fntrans.primitives.shape import move_axis, reshape, transpose
 
 
 def _matmul_shape(a, b):
@@ -253,7 +253,7 @@ def _operand_ct(ct, operands, i, subscripts):
             renamed += deltas[-1][1]
         else:
             renamed += c
-    eyes = [default_module().eye(dims[pair[0]], dtype=g.dtype) for pair in deltas]
+    eyes = [constants.eye(dims[pair[0]], dtype_of(g), like=g) for pair in deltas]
     return einsum(",".join([unique] + deltas) + "->" + renamed, g, *eyes)
 
 

@@ -7,11 +7,9 @@ insertion order.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from typing import Any
 
-import numpy as np
 import optree
 
 NAMESPACE = "fntrans"
@@ -85,40 +83,3 @@ def register_pytree_node(cls: type, flatten: Callable, unflatten: Callable) -> t
     return optree.register_pytree_node(
         cls, flatten, lambda aux, children: unflatten(aux, list(children)), namespace=NAMESPACE
     )
-
-
-def ravel_pytree(tree: Any) -> tuple[np.ndarray, Callable]:
-    """Flattens a pytree of arrays into one 1-d array, with the function that undoes it.
-
-    This is autograd's ``flatten``. Under a transform the flat vector is traced,
-    so ``ravel_pytree`` can be differentiated through.
-
-    Returns:
-        ``(flat, unravel)``, where ``unravel(flat)`` rebuilds the tree.
-
-    >>> flat, unravel = ravel_pytree([(1.0, 1.0), (2.0, 2.0)])
-    >>> flat
-    array([1., 1., 2., 2.])
-    >>> unravel(flat)
-    [(array(1.), array(1.)), (array(2.), array(2.))]
-    """
-    import fntrans.numpy as fnp
-
-    leaves, treedef = tree_flatten(tree)
-    shapes = [np.shape(leaf) for leaf in leaves]
-    sizes = [math.prod(s) for s in shapes]
-    dtypes = [fnp.result_type(leaf) for leaf in leaves]
-    if leaves:
-        flat = fnp.concatenate([fnp.ravel(fnp.asarray(leaf)) for leaf in leaves])
-    else:
-        flat = np.zeros(0)
-
-    def unravel(flat_vector):
-        pieces, start = [], 0
-        for shape, size, dtype in zip(shapes, sizes, dtypes):
-            piece = fnp.reshape(flat_vector[start : start + size], shape)
-            pieces.append(piece.astype(dtype) if piece.dtype != dtype else piece)
-            start += size
-        return tree_unflatten(treedef, pieces)
-
-    return flat, unravel

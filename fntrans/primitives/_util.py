@@ -1,8 +1,22 @@
-"""Batching rules shared by families of primitives."""
+"""Pieces shared by the rules of many primitives: zero derivatives, and the
+batching rules of elementwise operations and reductions."""
 
 from __future__ import annotations
 
-from fntrans.primitives import structural as st
+from fntrans.primitives.shape import move_axis, reshape
+
+
+def zero_jvp(prim_getter):
+    """JVP of a primitive whose derivative is zero (comparisons, floor, sign, ...)."""
+
+    def jvp(primals, tangents, **params):
+        return prim_getter().bind(*primals, **params), None
+
+    return jvp
+
+
+def zero_vjp(ct, ans, *args, needs, **params):
+    return (None,) * len(args)
 
 
 def elementwise_batch(prim, vals, dims, **params):
@@ -27,10 +41,10 @@ def elementwise_batch(prim, vals, dims, **params):
     moved = []
     for v, d in zip(vals, dims):
         if d is not None:
-            v = st.move_axis(v, d, 0)
+            v = move_axis(v, d, 0)
             per_example = v.shape[1:]
             if len(per_example) < rank:
-                v = st.reshape(v, v.shape[:1] + (1,) * (rank - len(per_example)) + per_example)
+                v = reshape(v, v.shape[:1] + (1,) * (rank - len(per_example)) + per_example)
         moved.append(v)
     return prim.bind(*moved, **params), 0
 
@@ -38,25 +52,4 @@ def elementwise_batch(prim, vals, dims, **params):
 def reducing_batch(prim, vals, dims, *, axes):
     """Batching rule of reductions over static ``axes``."""
     (x,), (d,) = vals, dims
-    return prim.bind(st.move_axis(x, d, 0), axes=tuple(a + 1 for a in axes)), 0
-
-
-def looped_batch(prim, vals, dims, **params):
-    """Batching by a loop over the examples: correct for any primitive, slow.
-
-    For primitives without a rule of their own (and index arrays that differ
-    per example).
-    """
-    from fntrans.primitives.indexing import getitem
-
-    size = next(v.shape[d] for v, d in zip(vals, dims) if d is not None)
-    results = []
-    for i in range(size):
-        args = [
-            v if d is None else getitem(v, (slice(None),) * d + (i,)) for v, d in zip(vals, dims)
-        ]
-        results.append(prim.bind(*args, **params))
-    if prim.multiple_results:
-        outs = tuple(st.join(list(parts), axis=0, new_axis=True) for parts in zip(*results))
-        return outs, (0,) * len(outs)
-    return st.join(results, axis=0, new_axis=True), 0
+    return prim.bind(move_axis(x, d, 0), axes=tuple(a + 1 for a in axes)), 0

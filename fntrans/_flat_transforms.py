@@ -1,0 +1,61 @@
+"""The transforms on flat lists of arrays, for rules that run a transform on a
+function (the rules of custom_jvp, custom_vjp and checkpoint calls).
+
+No pytrees and no argument checks: the callers pass what the rules were given.
+"""
+
+from __future__ import annotations
+
+from fntrans.core.aval import aval_of
+from fntrans.core.interpreter import new_interpreter
+from fntrans.interpreters.ad_util import instantiate
+from fntrans.interpreters.batching import Batch, BatchTracer
+from fntrans.interpreters.jvp import JVP, JVPTracer
+from fntrans.interpreters.reverse import Tape
+from fntrans.interpreters.staging import Staging
+
+
+def trace_shapes(fun, avals) -> tuple:
+    """The abstract values of ``fun``'s flat outputs on inputs of ``avals``."""
+    with new_interpreter(Staging("shape")) as staging:
+        outs = fun(*(staging.new_input(a) for a in avals))
+        return tuple(aval_of(o) for o in outs)
+
+
+def jvp_flat(fun, primals, tangents) -> tuple:
+    """``(outs, out_tangents)`` of ``fun`` at ``primals`` along ``tangents``
+    (``None`` is a zero tangent); every output tangent is an array."""
+    with new_interpreter(JVP()) as interp:
+        outs = fun(*(JVPTracer(interp, p, instantiate(t, p)) for p, t in zip(primals, tangents)))
+    values, out_tangents = [], []
+    for o in outs:
+        own = isinstance(o, JVPTracer) and o._interp is interp
+        values.append(o.primal if own else o)
+        out_tangents.append(o.tangent if own else instantiate(None, o))
+    return tuple(values), tuple(out_tangents)
+
+
+def pull_back(fun, args, needs, cts) -> tuple:
+    """Cotangents of ``args`` (``None`` where not ``needs``) for cotangents
+    ``cts`` of ``fun(*args)``'s flat outputs, by running ``fun`` under a fresh tape."""
+    with new_interpreter(Tape("call")) as tape:
+        inputs = [tape.new_input(a) if need else a for a, need in zip(args, needs)]
+        input_nodes = [t.node if need else None for t, need in zip(inputs, needs)]
+        outs = fun(*inputs)
+    out_nodes = [o.node if tape.is_own(o) else None for o in outs]
+    acc = tape.backward(out_nodes, list(cts), keep=False)
+    return tuple(None if n is None else acc.get(n) for n in input_nodes)
+
+
+def vmap_flat(fun, dims):
+    """``fun`` over a batch: argument ``i`` is batched along ``dims[i]`` (``None``:
+    the same for every example); every output has its batch axis first."""
+
+    def batched(*args):
+        size = next(a.shape[d] for a, d in zip(args, dims) if d is not None)
+        with new_interpreter(Batch(size)) as interp:
+            inputs = [a if d is None else BatchTracer(interp, a, d) for a, d in zip(args, dims)]
+            outs = fun(*inputs)
+        return tuple(interp.unbatch(o, 0) for o in outs)
+
+    return batched
