@@ -1,8 +1,5 @@
-"""Backend dispatch: the array module comes from the inputs.
-
-A fake second backend — NumPy under another array type — exercises the
-dispatch and the device-mixing check without a GPU.
-"""
+"""Backend dispatch: the array module comes from the inputs (on a fake second
+backend, tests/fake_backend.py)."""
 
 from __future__ import annotations
 
@@ -14,40 +11,7 @@ import pytest
 import fntrans as ft
 import fntrans.numpy as fnp
 from fntrans import backend
-
-
-class FakeArray(np.ndarray):
-    """An array of a second, pretend backend."""
-
-
-class FakeModule:
-    """NumPy's functions, returning FakeArray."""
-
-    def __getattr__(self, name):
-        func = getattr(np, name)
-        if not callable(func):
-            return func
-
-        def wrapped(*args, **kwargs):
-            out = func(*(np.asarray(a) if isinstance(a, FakeArray) else a for a in args), **kwargs)
-            return (
-                np.asarray(out).view(FakeArray)
-                if isinstance(out, (np.ndarray, np.generic))
-                else out
-            )
-
-        return wrapped
-
-
-@pytest.fixture
-def fake_backend(monkeypatch):
-    monkeypatch.setattr(backend, "_MODULE_OF_TYPE", dict(backend._MODULE_OF_TYPE))
-    monkeypatch.setattr(backend, "_FOREIGN", dict(backend._FOREIGN))
-    backend.register_backend(FakeArray, FakeModule())
-
-
-def fake(x):
-    return np.asarray(x, dtype=float).view(FakeArray)
+from tests.fake_backend import FakeArray, fake, fake_backend  # noqa: F401  (a fixture)
 
 
 def test_arrays_of_the_second_backend_stay_there(fake_backend):
@@ -83,3 +47,18 @@ def test_mixing_backends_is_a_clear_error(fake_backend):
 
 def test_numpy_only_needs_no_registration():
     assert backend.array_module((np.ones(1), 2.0)) is np
+
+
+def test_assignment_of_a_python_scalar_stays_on_the_backend(fake_backend):
+    def f(x):
+        return fnp.sum(fnp.at(x)[0].set(2.0) * x)
+
+    g = ft.grad(f)(fake([1.0, 3.0]))
+    assert type(g) is FakeArray
+    np.testing.assert_allclose(np.asarray(g), [2.0, 6.0])
+
+
+def test_prod_gradient_stays_on_the_backend(fake_backend):
+    g = ft.grad(lambda x: fnp.prod(x))(fake([2.0, 3.0, 0.0]))
+    assert type(g) is FakeArray
+    np.testing.assert_allclose(np.asarray(g), [0.0, 0.0, 6.0])

@@ -22,6 +22,7 @@ from fntrans.primitives.elementwise import (
     div,
     eq,
     gt,
+    logical_and_p,
     lt,
     mul,
     neg,
@@ -41,7 +42,10 @@ def _pow_dx(ans, x, y):
     # A Python exponent stays a Python number, so it never changes x's dtype.
     if isinstance(y, (int, float, complex)):
         return mul(y, x if y == 2 else pow(x, y - 1))
-    return mul(y, pow(x, sub(y, 1)))
+    # the same guard where it matters, at 0 ** 0 (elsewhere the formula holds,
+    # with its own derivatives in y): 0, not 0 * inf from 0 ** -1
+    flat = logical_and_p.bind(eq(x, 0), eq(y, 0))
+    return select(flat, 0.0, mul(select(flat, 1.0, y), pow(x, sub(y, 1))))
 
 
 def _pow_dy(ans, x, y):
