@@ -4,6 +4,8 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, settings
 
+from tests.fake_backend import fake_backend  # noqa: F401  (a fixture for every test module)
+
 settings.register_profile(
     "ci",
     max_examples=4,

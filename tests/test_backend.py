@@ -11,7 +11,7 @@ import pytest
 import fntrans as ft
 import fntrans.numpy as fnp
 from fntrans import backend
-from tests.fake_backend import FakeArray, fake, fake_backend  # noqa: F401  (a fixture)
+from tests.fake_backend import FakeArray, fake
 
 
 def test_arrays_of_the_second_backend_stay_there(fake_backend):
