@@ -11,7 +11,11 @@ A primitive's slots, always in this order:
 - ``vjp(ct, ans, *args, needs, **params)``: reverse mode's fast path, told in
   ``needs`` which arguments want a cotangent; returns one per argument. A
   linear primitive's comes from its transpose; without either, reverse mode
-  linearizes the JVP rule and transposes that (slower);
+  linearizes the JVP rule and transposes that (slower). With
+  ``vjp_transposes=True`` one rule serves both: the VJP is also the transpose,
+  called with ``Undefined`` for the arguments it is asked about and
+  ``ans=None`` (so it may read only their shape and dtype, as a primitive
+  linear in those arguments can: add, mul, matmul);
 - ``batch``: the batching rule (for ``vmap``);
 - ``inline(*args, **params)``: only for call primitives whose function the
   enclosing transforms should see: how reverse mode computes the outputs on
@@ -61,14 +65,17 @@ class Primitive:
         batch=None,
         inline=None,
         multiple_results: bool = False,
+        vjp_transposes: bool = False,
     ):
         self.name = name
         self.impl = impl
         self.shape = shape
         self.jvp = jvp
+        if vjp_transposes:
+            transpose = _transpose_from_vjp(vjp)
+        elif vjp is None and transpose is not None:
+            vjp = _vjp_from_transpose(transpose)
         self.transpose = transpose
-        if vjp is None and transpose is not None:
-            vjp = _vjp_from_transpose(self)
         self.vjp = vjp
         self.batch = batch
         self.inline = inline
@@ -88,10 +95,19 @@ class Primitive:
         return self.name
 
 
-def _vjp_from_transpose(prim: Primitive):
+def _vjp_from_transpose(transpose):
     # A linear primitive's VJP is its transpose, with the wanted inputs undefined.
     def vjp(ct, ans, *args, needs, **params):
         linear_args = [Undefined(a.shape, a.dtype) if need else a for a, need in zip(args, needs)]
-        return prim.transpose(ct, *linear_args, **params)
+        return transpose(ct, *linear_args, **params)
 
     return vjp
+
+
+def _transpose_from_vjp(vjp):
+    # The undefined arguments are the ones the VJP is asked about.
+    def transpose(ct, *args, **params):
+        needs = tuple(type(a) is Undefined for a in args)
+        return vjp(ct, None, *args, needs=needs, **params)
+
+    return transpose

@@ -170,10 +170,10 @@ def _add_jvp(primals, tangents):
     return ans, add(tx, ty)
 
 
-def _add_transpose(ct, x, y):
+def _add_vjp(ct, ans, x, y, *, needs):
     return (
-        unbroadcast(ct, x.shape) if type(x) is Undefined else None,
-        unbroadcast(ct, y.shape) if type(y) is Undefined else None,
+        unbroadcast(ct, shape_of(x)) if needs[0] else None,
+        unbroadcast(ct, shape_of(y)) if needs[1] else None,
     )
 
 
@@ -182,7 +182,8 @@ add_p = Primitive(
     impl=_arithmetic_impl(operator.add, np.add),
     shape=ufunc_shape(np.add),
     jvp=_add_jvp,
-    transpose=_add_transpose,
+    vjp=_add_vjp,
+    vjp_transposes=True,
     batch=elementwise_batch,
 )
 
@@ -198,10 +199,10 @@ def _sub_jvp(primals, tangents):
     return ans, sub(tx, ty)
 
 
-def _sub_transpose(ct, x, y):
+def _sub_vjp(ct, ans, x, y, *, needs):
     return (
-        unbroadcast(ct, x.shape) if type(x) is Undefined else None,
-        unbroadcast(neg(ct), y.shape) if type(y) is Undefined else None,
+        unbroadcast(ct, shape_of(x)) if needs[0] else None,
+        unbroadcast(neg(ct), shape_of(y)) if needs[1] else None,
     )
 
 
@@ -210,7 +211,8 @@ sub_p = Primitive(
     impl=_arithmetic_impl(operator.sub, np.subtract),
     shape=ufunc_shape(np.subtract),
     jvp=_sub_jvp,
-    transpose=_sub_transpose,
+    vjp=_sub_vjp,
+    vjp_transposes=True,
     batch=elementwise_batch,
 )
 
@@ -219,11 +221,14 @@ neg_p = Primitive(
     impl=lambda xp, x: xp.negative(x),
     shape=ufunc_shape(np.negative),
     jvp=lambda primals, tangents: (neg(primals[0]), neg(tangents[0])),
-    transpose=lambda ct, x: (neg(ct),),
+    vjp=lambda ct, ans, x, *, needs: (neg(ct),),
+    vjp_transposes=True,
     batch=elementwise_batch,
 )
 
 # ---- bilinear: mul; linear in the numerator: div ----
+#
+# Each has one rule in VJP form that is also its transpose (vjp_transposes).
 
 
 def _mul_jvp(primals, tangents):
@@ -237,17 +242,8 @@ def _mul_jvp(primals, tangents):
     return ans, add(mul(tx, y), mul(x, ty))
 
 
-def _mul_transpose(ct, x, y):
-    # Linear in whichever operand is undefined; the other is a constant.
-    return (
-        unbroadcast(mul(ct, y), x.shape) if type(x) is Undefined else None,
-        unbroadcast(mul(x, ct), y.shape) if type(y) is Undefined else None,
-    )
-
-
 def _mul_vjp(ct, ans, x, y, *, needs):
-    # mul is bilinear, not linear: its transpose takes one undefined operand at
-    # a time, while reverse mode may want both cotangents (x * x) at once.
+    # bilinear: as a transpose, linear in the one undefined operand
     return (
         unbroadcast(mul(ct, y), shape_of(x)) if needs[0] else None,
         unbroadcast(mul(x, ct), shape_of(y)) if needs[1] else None,
@@ -259,8 +255,8 @@ mul_p = Primitive(
     impl=_arithmetic_impl(operator.mul, np.multiply),
     shape=ufunc_shape(np.multiply),
     jvp=_mul_jvp,
-    transpose=_mul_transpose,
     vjp=_mul_vjp,
+    vjp_transposes=True,
     batch=elementwise_batch,
 )
 
@@ -276,15 +272,12 @@ def _div_jvp(primals, tangents):
     return ans, broadcast_tangent(div(numerator, y), shape_of(ans), dtype_of(ans))
 
 
-def _div_transpose(ct, x, y):
-    return (unbroadcast(div(ct, y), x.shape), None)
-
-
 def _div_vjp(ct, ans, x, y, *, needs):
+    # as a transpose, linear in the numerator only (the one it is asked about)
     ct_over_y = div(ct, y)
     return (
-        unbroadcast(ct_over_y, x.shape) if needs[0] else None,
-        unbroadcast(neg(mul(ct_over_y, ans)), y.shape) if needs[1] else None,
+        unbroadcast(ct_over_y, shape_of(x)) if needs[0] else None,
+        unbroadcast(neg(mul(ct_over_y, ans)), shape_of(y)) if needs[1] else None,
     )
 
 
@@ -293,8 +286,8 @@ div_p = Primitive(
     impl=_arithmetic_impl(operator.truediv, np.true_divide),
     shape=ufunc_shape(np.true_divide),
     jvp=_div_jvp,
-    transpose=_div_transpose,
     vjp=_div_vjp,
+    vjp_transposes=True,
     batch=elementwise_batch,
 )
 

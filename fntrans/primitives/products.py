@@ -15,7 +15,7 @@ import numpy as np
 
 from fntrans.core import constants
 from fntrans.core.aval import ShapedArray, all_weak, dtype_of, result_dtype, shape_of
-from fntrans.core.primitive import Primitive, Undefined
+from fntrans.core.primitive import Primitive
 from fntrans.primitives.broadcasting import broadcast_to, unbroadcast
 from fntrans.primitives.elementwise import add, mul
 from fntrans.primitives.shape import move_axis, reshape, transpose
@@ -76,15 +76,8 @@ def _matmul_jvp(primals, tangents):
     return ans, out
 
 
-def _matmul_transpose(ct, a, b):
-    # Linear in whichever operand is undefined.
-    return (
-        _ct_lhs(ct, b, a.shape) if type(a) is Undefined else None,
-        _ct_rhs(ct, a, b.shape) if type(b) is Undefined else None,
-    )
-
-
 def _matmul_vjp(ct, ans, a, b, *, needs):
+    # bilinear: as a transpose, linear in the one undefined operand
     return (
         _ct_lhs(ct, b, shape_of(a)) if needs[0] else None,
         _ct_rhs(ct, a, shape_of(b)) if needs[1] else None,
@@ -152,8 +145,8 @@ matmul_p = Primitive(
     impl=lambda xp, a, b: xp.matmul(a, b),
     shape=_matmul_shape,
     jvp=_matmul_jvp,
-    transpose=_matmul_transpose,
     vjp=_matmul_vjp,
+    vjp_transposes=True,
     batch=_matmul_batch,
 )
 
@@ -269,15 +262,8 @@ def _einsum_jvp(primals, tangents, *, subscripts):
     return ans, out
 
 
-def _einsum_transpose(ct, *operands, subscripts):
-    # linear in the one undefined operand; the others are constants
-    return tuple(
-        _operand_ct(ct, operands, i, subscripts) if type(o) is Undefined else None
-        for i, o in enumerate(operands)
-    )
-
-
 def _einsum_vjp(ct, ans, *operands, subscripts, needs):
+    # multilinear: as a transpose, linear in the one undefined operand
     return tuple(
         _operand_ct(ct, operands, i, subscripts) if need else None for i, need in enumerate(needs)
     )
@@ -298,8 +284,8 @@ einsum_p = Primitive(
     impl=_einsum_impl,
     shape=_einsum_shape,
     jvp=_einsum_jvp,
-    transpose=_einsum_transpose,
     vjp=_einsum_vjp,
+    vjp_transposes=True,
     batch=_einsum_batch,
 )
 
