@@ -15,12 +15,22 @@ import weakref
 import numpy as np
 
 from fntrans import errors
+from fntrans.core import constants
 from fntrans.core.aval import aval_of
 from fntrans.core.interpreter import current_stack
 from fntrans.core.tracer import Tracer, become
+from fntrans.numpy._util import asarray, assignable, operand
 from fntrans.primitives.broadcasting import broadcast_to
-from fntrans.primitives.elementwise import add, convert_element_type, neg, select
-from fntrans.primitives.indexing import getitem, getitem_p, scatter_add_p, scatter_p, split_index
+from fntrans.primitives.elementwise import add, convert_element_type, div, mul, neg, select
+from fntrans.primitives.indexing import (
+    ARRAY,
+    getitem,
+    getitem_p,
+    scatter_add_p,
+    scatter_p,
+    split_index,
+)
+from fntrans.primitives.math_functions import max_p, min_p, pow
 from fntrans.primitives.shape import reshape
 
 # ---- the functional update: x with x[index] replaced, or combined with v ----
@@ -40,11 +50,9 @@ def _prepared(x, index, v):
 
 def _fit_value(x, v, target):
     if type(v) is list or type(v) is tuple:
-        from fntrans.numpy._creation import asarray
-
         v = asarray(v)
-    elif not hasattr(v, "dtype"):  # a Python scalar
-        v = np.asarray(v)
+    elif not hasattr(v, "dtype"):  # a Python scalar, made on x's backend
+        v = constants.full((), v, np.result_type(v), like=x)
     v_dtype = v.dtype
     if x.dtype.kind in "biu" and v_dtype.kind in "fc" and isinstance(v, Tracer):
         if v.carries_derivative():
@@ -124,8 +132,6 @@ def _array_axes(indexer):
             continue
         if item is Ellipsis:
             return axes  # arrays after an Ellipsis: checked conservatively
-        from fntrans.primitives.indexing import ARRAY
-
         if item is ARRAY:
             axes.append(axis)
         axis += 1
@@ -155,7 +161,7 @@ class IndexUpdateRef:
 
     def subtract(self, values):
         """A copy of ``x`` with ``values`` subtracted at ``index``."""
-        return _accumulated(self.array, self.index, neg(_asarray(values)))
+        return _accumulated(self.array, self.index, neg(operand(values)))
 
     def _combined(self, values, combine, what):
         _unique_only(self.array, self.index, what)
@@ -163,41 +169,25 @@ class IndexUpdateRef:
 
     def multiply(self, values):
         """A copy of ``x`` with ``x[index]`` multiplied by ``values``."""
-        from fntrans.primitives.elementwise import mul
-
         return self._combined(values, mul, "multiply")
 
     mul = multiply
 
     def divide(self, values):
         """A copy of ``x`` with ``x[index]`` divided by ``values``."""
-        from fntrans.primitives.elementwise import div
-
         return self._combined(values, div, "divide")
 
     def power(self, values):
         """A copy of ``x`` with ``x[index]`` raised to ``values``."""
-        from fntrans.primitives.math_functions import pow
-
         return self._combined(values, pow, "power")
 
     def min(self, values):
         """A copy of ``x`` with ``x[index]`` replaced by its minimum with ``values``."""
-        from fntrans.primitives.math_functions import min_p
-
         return self._combined(values, min_p.bind, "min")
 
     def max(self, values):
         """A copy of ``x`` with ``x[index]`` replaced by its maximum with ``values``."""
-        from fntrans.primitives.math_functions import max_p
-
         return self._combined(values, max_p.bind, "max")
-
-
-def _asarray(v):
-    if type(v) is list or type(v) is tuple:
-        return np.asarray(v)
-    return v
 
 
 class IndexUpdateHelper:
@@ -297,9 +287,7 @@ def copy(a):
     array([1., 1.])
     """
     if not isinstance(a, Tracer):
-        from fntrans.numpy._creation import _assignable
-
-        return _assignable(np.array(a, copy=True))
+        return assignable(np.array(a, copy=True))
     clone = object.__new__(type(a))
     clone._interp = a._interp
     become(clone, a)

@@ -1,27 +1,24 @@
-"""Array creation. Outside a transform these return plain NumPy arrays."""
+"""Array creation: from data (``array``, ``asarray``), filled (``zeros``,
+``ones``, ``empty``, ``full`` and their ``*_like``), ranges and grids
+(``arange``, ``linspace``, ``logspace``, ``meshgrid``), and NumPy's "building
+matrices" (``eye``, ``identity``, ``tri``, ``tril``, ``triu``, ``diag``,
+``diagflat``). Outside a transform these return plain NumPy arrays; inside one,
+the filled arrays can be assigned into. ``asarray`` is defined in ``_util``,
+since every module turns its arguments into arrays with it, and re-exported
+from here."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from fntrans.core.interpreter import current_stack
 from fntrans.core.tracer import Tracer
-from fntrans.primitives.elementwise import convert_element_type
-from fntrans.primitives.joining import join
-
-
-def _holds_tracer(obj) -> bool:
-    if isinstance(obj, Tracer):
-        return True
-    if type(obj) is list or type(obj) is tuple:
-        return any(_holds_tracer(o) for o in obj)
-    return False
-
-
-def _stack_nested(obj):
-    if type(obj) is list or type(obj) is tuple:
-        return join([_stack_nested(o) for o in obj], axis=0, new_axis=True)
-    return obj if isinstance(obj, Tracer) else np.asarray(obj)
+from fntrans.numpy._indexing import diagonal
+from fntrans.numpy._shape import expand_dims, ravel
+from fntrans.numpy._util import asarray, assignable, diagonal_indices, holds_tracer, stack_nested
+from fntrans.primitives import broadcasting as bc
+from fntrans.primitives import elementwise as ew
+from fntrans.primitives import shape as shp
+from fntrans.primitives.indexing import ARRAY, scatter_add_p
 
 
 def array(object, dtype=None, copy: bool = True, ndmin: int = 0):
@@ -31,39 +28,16 @@ def array(object, dtype=None, copy: bool = True, ndmin: int = 0):
     >>> ft.grad(lambda x: fnp.sum(fnp.array([x, 2 * x, 3.0])))(1.0)
     np.float64(3.0)
     """
-    if _holds_tracer(object):
-        out = _stack_nested(object)
+    if holds_tracer(object):
+        out = stack_nested(object)
         if dtype is not None:
-            out = convert_element_type(out, dtype=dtype)
+            out = ew.convert_element_type(out, dtype=dtype)
         while out.ndim < ndmin:
-            from fntrans.numpy._manipulation import expand_dims
-
             out = expand_dims(out, 0)
         return out
     # plain data stays a plain array (SciPy and friends can take it); to fill
     # an array inside a transform, make it with fnp.zeros or fnp.copy
     return np.array(object, dtype=dtype, copy=copy, ndmin=ndmin)
-
-
-def asarray(a, dtype=None):
-    """NumPy's ``asarray``; a traced value is returned as it is (cast if asked).
-
-    >>> import fntrans.numpy as fnp
-    >>> fnp.asarray([1.0, 2.0])
-    array([1., 2.])
-    """
-    if isinstance(a, (Tracer, np.ndarray)):
-        return a if dtype is None else convert_element_type(a, dtype=dtype)
-    if _holds_tracer(a):
-        return array(a, dtype=dtype)
-    return np.asarray(a, dtype=dtype)
-
-
-def _assignable(value):
-    """Inside a transform, ``value`` as an array of the innermost one, which can be
-    assigned into (``vals[i] = ...``); outside, the plain array."""
-    stack = current_stack()
-    return stack[-1].lift(value) if stack else value
 
 
 def zeros(shape, dtype=float, order="C"):
@@ -78,25 +52,25 @@ def zeros(shape, dtype=float, order="C"):
     >>> print(ft.grad(f)(2.0))
     5.0
     """
-    return _assignable(np.zeros(shape, dtype, order))
+    return assignable(np.zeros(shape, dtype, order))
 
 
 def ones(shape, dtype=float, order="C"):
     """An array of ones; inside a transform, one that can be assigned into."""
-    return _assignable(np.ones(shape, dtype, order))
+    return assignable(np.ones(shape, dtype, order))
 
 
 def empty(shape, dtype=float, order="C"):
     """An uninitialized array; inside a transform, one that can be assigned into."""
-    return _assignable(np.empty(shape, dtype, order))
+    return assignable(np.empty(shape, dtype, order))
 
 
 def full(shape, fill_value, dtype=None, order="C"):
     """An array filled with ``fill_value``; inside a transform, assignable."""
     if isinstance(fill_value, Tracer):
-        out = _assignable(np.zeros(shape, fill_value.dtype if dtype is None else dtype))
+        out = assignable(np.zeros(shape, fill_value.dtype if dtype is None else dtype))
         return out + fill_value
-    return _assignable(np.full(shape, fill_value, dtype, order))
+    return assignable(np.full(shape, fill_value, dtype, order))
 
 
 def _like_args(a, dtype, shape):
@@ -126,9 +100,74 @@ def full_like(a, fill_value, dtype=None, shape=None):
     return full(shape, fill_value, dtype)
 
 
-eye = np.eye
-identity = np.identity
 arange = np.arange
 linspace = np.linspace
 logspace = np.logspace
+
+
+def meshgrid(*xi, copy: bool = True, sparse: bool = False, indexing: str = "xy"):
+    """Coordinate arrays from coordinate vectors (``"xy"`` or ``"ij"`` indexing)."""
+    if indexing not in ("xy", "ij"):
+        raise ValueError(f"meshgrid: indexing must be 'xy' or 'ij', not {indexing!r}.")
+    vectors = [ravel(x) for x in xi]
+    n = len(vectors)
+    sizes = [v.shape[0] for v in vectors]
+    if indexing == "xy" and n > 1:
+        sizes[0], sizes[1] = sizes[1], sizes[0]
+    out = []
+    for i, v in enumerate(vectors):
+        position = (1 - i if i < 2 else i) if indexing == "xy" and n > 1 else i
+        shape = tuple(v.shape[0] if j == position else 1 for j in range(n))
+        grid = shp.reshape(v, shape)
+        out.append(grid if sparse else bc.broadcast_to(grid, tuple(sizes)))
+    return out
+
+
+eye = np.eye
+identity = np.identity
 tri = np.tri
+
+
+def _triangle(m, keep):
+    m = asarray(m)
+    rows, cols = m.shape[-2:] if m.ndim > 1 else (m.shape[0], m.shape[0])
+    return ew.select(keep(rows, cols), m, 0)
+
+
+def tril(m, k: int = 0):
+    """``m`` with the entries above the ``k``-th diagonal set to zero.
+
+    >>> import fntrans.numpy as fnp
+    >>> fnp.tril(fnp.ones((2, 2)))
+    array([[1., 0.],
+           [1., 1.]])
+    """
+    return _triangle(m, lambda rows, cols: np.tri(rows, cols, k, dtype=bool))
+
+
+def triu(m, k: int = 0):
+    """``m`` with the entries below the ``k``-th diagonal set to zero."""
+    return _triangle(m, lambda rows, cols: ~np.tri(rows, cols, k - 1, dtype=bool))
+
+
+def diag(v, k: int = 0):
+    """The ``k``-th diagonal of a 2-d ``v``, or a 2-d array with 1-d ``v`` on it.
+
+    >>> import fntrans.numpy as fnp
+    >>> fnp.diag(fnp.array([1.0, 2.0]))
+    array([[1., 0.],
+           [0., 2.]])
+    """
+    v = asarray(v)
+    if v.ndim == 2:
+        return diagonal(v, k)
+    if v.ndim != 1:
+        raise ValueError(f"diag: input must be 1-d or 2-d, but it has shape {v.shape}.")
+    n = v.shape[0] + abs(k)
+    rows, cols = diagonal_indices(n, n, k)
+    return scatter_add_p.bind(v, rows, cols, indexer=(ARRAY, ARRAY), shape=(n, n))
+
+
+def diagflat(v, k: int = 0):
+    """A 2-d array with the flattened ``v`` on its ``k``-th diagonal."""
+    return diag(ravel(v), k)

@@ -13,7 +13,7 @@ import numpy as np
 from fntrans import errors
 from fntrans.core.tracer import Tracer
 from fntrans.numpy import _assignment
-from fntrans.numpy._manipulation import resolve_shape
+from fntrans.numpy._shape import resolve_shape, transpose
 from fntrans.primitives import elementwise as ew
 from fntrans.primitives import math_functions as mf
 from fntrans.primitives.elementwise import convert_element_type
@@ -50,11 +50,9 @@ def _reshape(self, *shape, order="C"):
 
 
 def _transpose(self, *axes):
-    import fntrans.numpy as fnp
-
     if len(axes) == 1 and not isinstance(axes[0], (int, np.integer)):
         axes = axes[0]
-    return fnp.transpose(self, axes or None)
+    return transpose(self, axes or None)
 
 
 # NumPy ufunc methods, as fntrans.numpy functions: (method, ufunc) -> name
@@ -143,6 +141,9 @@ _FNP = None  # fntrans.numpy, set once it is fully imported
 def attach_methods() -> None:
     """Gives ``Tracer`` NumPy's operators and array methods."""
     global _FNP
+    # fntrans.numpy imports this module and calls this function as its last
+    # step: only then is the whole namespace there, for the methods below and
+    # for the NumPy protocols, which look functions up in it by name
     import fntrans.numpy as fnp
 
     _FNP = fnp

@@ -1,31 +1,17 @@
-"""Reductions: sum, mean, max, min, argmax, argmin, with NumPy's axis/keepdims."""
+"""Sums, products and extrema over axes, with NumPy's ``axis``, ``dtype`` and
+``keepdims``: ``sum``, ``prod``, ``max``/``amax``, ``min``/``amin``, and the
+cumulative ``cumsum`` and ``cumprod``."""
 
 from __future__ import annotations
 
-import builtins
 import math
 
-import numpy as np
-
-from fntrans.numpy._creation import asarray
+from fntrans.numpy._util import asarray, normalize_axes
 from fntrans.primitives import broadcasting as bc
+from fntrans.primitives import cumulative
 from fntrans.primitives import reductions as red
-from fntrans.primitives.elementwise import convert_element_type, div
+from fntrans.primitives.elementwise import convert_element_type
 from fntrans.primitives.shape import reshape
-
-
-def normalize_axes(axis, ndim: int) -> tuple:
-    """``axis`` (None, int or tuple, negatives allowed) as a sorted tuple."""
-    if axis is None:
-        return tuple(range(ndim))
-    axes = axis if isinstance(axis, tuple) else (axis,)
-    out = []
-    for a in axes:
-        a = int(a)
-        if not -ndim <= a < builtins.max(ndim, 1):
-            raise np.exceptions.AxisError(a, ndim)
-        out.append(a % ndim if ndim else 0)
-    return tuple(sorted(out))
 
 
 def _reduce(prim, a, axis, keepdims):
@@ -51,20 +37,17 @@ def sum(a, axis=None, dtype=None, keepdims: bool = False):
     return _reduce(bc.reduce_sum_p, a, axis, keepdims)
 
 
-def mean(a, axis=None, dtype=None, keepdims: bool = False):
-    """Mean of elements over ``axis``.
+def prod(a, axis=None, dtype=None, keepdims: bool = False):
+    """Product of elements over ``axis``; its derivative is exact where entries are 0.
 
-    >>> import fntrans.numpy as fnp
-    >>> fnp.mean(fnp.array([1.0, 2.0, 6.0]))
-    np.float64(3.0)
+    >>> import fntrans as ft, fntrans.numpy as fnp
+    >>> ft.grad(fnp.prod)(fnp.array([2.0, 0.0, 3.0]))
+    array([0., 6., 0.])
     """
     a = asarray(a)
-    axes = normalize_axes(axis, a.ndim)
-    count = math.prod([a.shape[i] for i in axes])
-    total = sum(a, axis, dtype, keepdims)
-    if total.dtype.kind not in "fc":
-        total = convert_element_type(total, dtype=np.float64)
-    return div(total, count)
+    if dtype is not None:
+        a = convert_element_type(a, dtype=dtype)
+    return _reduce(red.reduce_prod_p, a, axis, keepdims)
 
 
 def max(a, axis=None, keepdims: bool = False):
@@ -86,23 +69,31 @@ amax = max
 amin = min
 
 
-def _arg(prim, a, axis, keepdims):
+def _cumulative(scan, a, axis, dtype):
     a = asarray(a)
+    if dtype is not None:
+        a = convert_element_type(a, dtype=dtype)
     if axis is None:
-        out = prim.bind(reshape(a, (a.size,)), axis=0)
-        return reshape(out, (1,) * a.ndim) if keepdims else out
+        a, axis = reshape(a, (math.prod(a.shape),)), 0
     (axis,) = normalize_axes(axis, a.ndim)
-    out = prim.bind(a, axis=axis)
-    if keepdims:
-        out = reshape(out, a.shape[:axis] + (1,) + a.shape[axis + 1 :])
-    return out
+    return scan(a, axis)
 
 
-def argmax(a, axis=None, keepdims: bool = False):
-    """Index of the maximum (an integer array: no derivative)."""
-    return _arg(red.argmax_p, a, axis, keepdims)
+def cumsum(a, axis=None, dtype=None):
+    """Cumulative sum along ``axis`` (of the flattened ``a`` by default).
+
+    >>> import fntrans.numpy as fnp
+    >>> fnp.cumsum(fnp.array([1.0, 2.0, 3.0]))
+    array([1., 3., 6.])
+    """
+    return _cumulative(cumulative.cumsum, a, axis, dtype)
 
 
-def argmin(a, axis=None, keepdims: bool = False):
-    """Index of the minimum (an integer array: no derivative)."""
-    return _arg(red.argmin_p, a, axis, keepdims)
+def cumprod(a, axis=None, dtype=None):
+    """Cumulative product along ``axis``; its derivative is exact where entries are 0.
+
+    >>> import fntrans as ft, fntrans.numpy as fnp
+    >>> ft.grad(lambda x: fnp.cumprod(x)[-1])(fnp.array([2.0, 0.0, 3.0]))
+    array([0., 6., 0.])
+    """
+    return _cumulative(cumulative.cumprod, a, axis, dtype)

@@ -1,14 +1,19 @@
-"""Sorting: ``sort`` (differentiable: the derivative follows each entry),
-``argsort`` (integers), and searches on concrete values."""
+"""Sorting, searching and counting: ``sort`` (differentiable: the derivative
+follows each entry), ``partition``, ``unique``, the integer-valued ``argsort``,
+``argpartition``, ``argmax``, ``argmin`` and ``count_nonzero``, and the searches
+on concrete values ``searchsorted`` and ``digitize``."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from fntrans.core.tracer import Tracer
-from fntrans.numpy._creation import asarray
-from fntrans.numpy._reductions import normalize_axes
+from fntrans.numpy._reductions import sum
+from fntrans.numpy._util import asarray, concrete, normalize_axes
+from fntrans.primitives import elementwise as ew
+from fntrans.primitives import reductions as red
 from fntrans.primitives import sorting
+from fntrans.primitives.indexing import getitem
 from fntrans.primitives.shape import reshape
 
 
@@ -46,27 +51,6 @@ def argsort(a, axis=-1, kind=None, order=None, *, stable=None):
     return sorting.argsort(a, axis)
 
 
-def concrete(x, operation: str):
-    """The plain value of ``x``, also when it is traced (where it has one)."""
-    if isinstance(x, Tracer):
-        return x._concrete_or_raise(operation)
-    if type(x) is list or type(x) is tuple:
-        return type(x)(concrete(item, operation) for item in x)
-    return x
-
-
-def searchsorted(a, v, side: str = "left", sorter=None):
-    """Where ``v`` would be inserted into sorted ``a`` (on concrete values)."""
-    return np.searchsorted(
-        concrete(a, "searchsorted"), concrete(v, "searchsorted"), side, concrete(sorter, "")
-    )
-
-
-def digitize(x, bins, right: bool = False):
-    """The index of the bin of each element of ``x`` (on concrete values)."""
-    return np.digitize(concrete(x, "digitize"), concrete(bins, "digitize"), right)
-
-
 def partition(a, kth, axis=-1, kind="introselect", order=None):
     """``a`` with the ``kth`` element in its sorted place, smaller ones before and
     larger ones after; fntrans returns the fully sorted array, which satisfies
@@ -94,12 +78,10 @@ def unique(ar, return_index=False, return_inverse=False, return_counts=False, ax
     """
     if axis is not None:
         raise NotImplementedError("unique: axis= is not supported; flatten first.")
-    from fntrans.primitives.indexing import getitem
-
     flat = reshape(asarray(ar), (int(np.prod(np.shape(ar))),))
-    concrete = flat._concrete_or_raise("unique") if isinstance(flat, Tracer) else np.asarray(flat)
+    plain = flat._concrete_or_raise("unique") if isinstance(flat, Tracer) else np.asarray(flat)
     _, index, inverse, counts = np.unique(
-        concrete, return_index=True, return_inverse=True, return_counts=True
+        plain, return_index=True, return_inverse=True, return_counts=True
     )
     values = getitem(flat, (index,))
     extras = [
@@ -108,3 +90,46 @@ def unique(ar, return_index=False, return_inverse=False, return_counts=False, ax
         if want
     ]
     return (values, *extras) if extras else values
+
+
+def _arg(prim, a, axis, keepdims):
+    a = asarray(a)
+    if axis is None:
+        out = prim.bind(reshape(a, (a.size,)), axis=0)
+        return reshape(out, (1,) * a.ndim) if keepdims else out
+    (axis,) = normalize_axes(axis, a.ndim)
+    out = prim.bind(a, axis=axis)
+    if keepdims:
+        out = reshape(out, a.shape[:axis] + (1,) + a.shape[axis + 1 :])
+    return out
+
+
+def argmax(a, axis=None, keepdims: bool = False):
+    """Index of the maximum (an integer array: no derivative)."""
+    return _arg(red.argmax_p, a, axis, keepdims)
+
+
+def argmin(a, axis=None, keepdims: bool = False):
+    """Index of the minimum (an integer array: no derivative)."""
+    return _arg(red.argmin_p, a, axis, keepdims)
+
+
+def _truth(a):
+    return ew.ne_p.bind(asarray(a), 0)
+
+
+def count_nonzero(a, axis=None, *, keepdims: bool = False):
+    """The number of non-zero elements over ``axis`` (an integer: no derivative)."""
+    return sum(_truth(a), axis=axis, keepdims=keepdims)
+
+
+def searchsorted(a, v, side: str = "left", sorter=None):
+    """Where ``v`` would be inserted into sorted ``a`` (on concrete values)."""
+    return np.searchsorted(
+        concrete(a, "searchsorted"), concrete(v, "searchsorted"), side, concrete(sorter, "")
+    )
+
+
+def digitize(x, bins, right: bool = False):
+    """The index of the bin of each element of ``x`` (on concrete values)."""
+    return np.digitize(concrete(x, "digitize"), concrete(bins, "digitize"), right)

@@ -15,13 +15,8 @@ import numpy as np
 from fntrans.core.aval import shape_of
 from fntrans.core.primitive import Primitive
 from fntrans.primitives.elementwise import add, mul
-from fntrans.primitives.indexing import getitem
+from fntrans.primitives.indexing import along
 from fntrans.primitives.joining import join
-
-
-def along(x, axis, index):
-    """``x`` indexed by ``index`` (a slice) along ``axis``."""
-    return getitem(x, (slice(None),) * axis + (index,))
 
 
 def _flip(x, axis):

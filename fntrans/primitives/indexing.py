@@ -312,6 +312,11 @@ def getitem(x, index):
     return getitem_p.bind(x, *arrays, indexer=indexer)
 
 
+def along(x, axis: int, index):
+    """``x[:, ..., :, index]``, with ``index`` at position ``axis``."""
+    return getitem(x, (slice(None),) * axis + (index,))
+
+
 def take_along_axis(x, indices, axis: int):
     """``x``'s entries at ``indices`` along ``axis``, as NumPy's ``take_along_axis``."""
     shape = shape_of(indices)

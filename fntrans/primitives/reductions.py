@@ -15,8 +15,9 @@ from fntrans.core.aval import ShapedArray, dtype_of, shape_of
 from fntrans.core.primitive import Primitive
 from fntrans.primitives._util import reducing_batch, zero_jvp, zero_vjp
 from fntrans.primitives.broadcasting import expand_reduced, reduce_sum
-from fntrans.primitives.cumulative import along, cumprod
+from fntrans.primitives.cumulative import cumprod
 from fntrans.primitives.elementwise import convert_element_type, div, eq, mul
+from fntrans.primitives.indexing import along
 from fntrans.primitives.joining import join
 from fntrans.primitives.shape import move_axis, reshape, transpose
 

@@ -1,5 +1,5 @@
-"""More reductions: prod, cumulative sums and products, var, std, ptp, average,
-median and quantiles, and the boolean ones (any, all, count_nonzero)."""
+"""Statistics over axes: ``mean``, ``average``, ``var``, ``std``, ``ptp``, and
+``median``, ``quantile`` and ``percentile``, which go through a sort."""
 
 from __future__ import annotations
 
@@ -8,9 +8,8 @@ import math
 import numpy as np
 
 from fntrans.core.tracer import Tracer
-from fntrans.numpy._creation import asarray
-from fntrans.numpy._reductions import _reduce, max, mean, min, normalize_axes, sum
-from fntrans.primitives import cumulative, reductions
+from fntrans.numpy._reductions import max, min, sum
+from fntrans.numpy._util import asarray, normalize_axes
 from fntrans.primitives import elementwise as ew
 from fntrans.primitives import math_functions as mf
 from fntrans.primitives.broadcasting import broadcast_to
@@ -19,47 +18,20 @@ from fntrans.primitives.shape import reshape, transpose
 from fntrans.primitives.sorting import sort
 
 
-def prod(a, axis=None, dtype=None, keepdims: bool = False):
-    """Product of elements over ``axis``; its derivative is exact where entries are 0.
-
-    >>> import fntrans as ft, fntrans.numpy as fnp
-    >>> ft.grad(fnp.prod)(fnp.array([2.0, 0.0, 3.0]))
-    array([0., 6., 0.])
-    """
-    a = asarray(a)
-    if dtype is not None:
-        a = ew.convert_element_type(a, dtype=dtype)
-    return _reduce(reductions.reduce_prod_p, a, axis, keepdims)
-
-
-def _cumulative(scan, a, axis, dtype):
-    a = asarray(a)
-    if dtype is not None:
-        a = ew.convert_element_type(a, dtype=dtype)
-    if axis is None:
-        a, axis = reshape(a, (math.prod(a.shape),)), 0
-    (axis,) = normalize_axes(axis, a.ndim)
-    return scan(a, axis)
-
-
-def cumsum(a, axis=None, dtype=None):
-    """Cumulative sum along ``axis`` (of the flattened ``a`` by default).
+def mean(a, axis=None, dtype=None, keepdims: bool = False):
+    """Mean of elements over ``axis``.
 
     >>> import fntrans.numpy as fnp
-    >>> fnp.cumsum(fnp.array([1.0, 2.0, 3.0]))
-    array([1., 3., 6.])
+    >>> fnp.mean(fnp.array([1.0, 2.0, 6.0]))
+    np.float64(3.0)
     """
-    return _cumulative(cumulative.cumsum, a, axis, dtype)
-
-
-def cumprod(a, axis=None, dtype=None):
-    """Cumulative product along ``axis``; its derivative is exact where entries are 0.
-
-    >>> import fntrans as ft, fntrans.numpy as fnp
-    >>> ft.grad(lambda x: fnp.cumprod(x)[-1])(fnp.array([2.0, 0.0, 3.0]))
-    array([0., 6., 0.])
-    """
-    return _cumulative(cumulative.cumprod, a, axis, dtype)
+    a = asarray(a)
+    axes = normalize_axes(axis, a.ndim)
+    count = math.prod([a.shape[i] for i in axes])
+    total = sum(a, axis, dtype, keepdims)
+    if total.dtype.kind not in "fc":
+        total = ew.convert_element_type(total, dtype=np.float64)
+    return ew.div(total, count)
 
 
 def var(a, axis=None, dtype=None, ddof=0, keepdims: bool = False):
@@ -125,29 +97,6 @@ def average(a, axis=None, weights=None, returned: bool = False, *, keepdims: boo
     if returned:
         return avg, broadcast_to(total, np.shape(avg))
     return avg
-
-
-def _truth(a):
-    return ew.ne_p.bind(asarray(a), 0)
-
-
-def count_nonzero(a, axis=None, *, keepdims: bool = False):
-    """The number of non-zero elements over ``axis`` (an integer: no derivative)."""
-    return sum(_truth(a), axis=axis, keepdims=keepdims)
-
-
-def any(a, axis=None, keepdims: bool = False):
-    """Whether any element over ``axis`` is non-zero (a boolean: no derivative)."""
-    return ew.gt(count_nonzero(a, axis=axis, keepdims=keepdims), 0)
-
-
-def all(a, axis=None, keepdims: bool = False):
-    """Whether every element over ``axis`` is non-zero (a boolean: no derivative)."""
-    zeros = sum(ew.eq(asarray(a), 0), axis=axis, keepdims=keepdims)
-    return ew.eq(zeros, 0)
-
-
-# ---- median and quantiles: through sort ----
 
 
 def _sorted_last(a, axis):

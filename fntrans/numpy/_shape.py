@@ -1,4 +1,7 @@
-"""Shape manipulation: reshape, transpose, concatenate, stack, squeeze, ..."""
+"""Shapes and the arrangement of elements: ``shape``, ``ndim``, ``size``,
+``reshape``, ``ravel``, transposes and moved axes, added and removed size-1
+axes, ``broadcast_to``, ``atleast_1d/2d/3d``, and the rearrangements ``flip``,
+``roll`` and ``rot90``."""
 
 from __future__ import annotations
 
@@ -7,12 +10,11 @@ import operator
 
 import numpy as np
 
-from fntrans.numpy._creation import asarray
-from fntrans.numpy._reductions import normalize_axes
+from fntrans.numpy._util import asarray, normalize_axes
 from fntrans.primitives import broadcasting as bc
 from fntrans.primitives import joining as jn
 from fntrans.primitives import shape as shp
-from fntrans.primitives.elementwise import convert_element_type
+from fntrans.primitives.indexing import along, getitem
 
 
 def shape(a) -> tuple:
@@ -30,12 +32,8 @@ def size(a) -> int:
     return math.prod(shape(a))
 
 
-def result_type(*arrays_and_dtypes):
-    """NumPy's ``result_type``, accepting traced arrays."""
-    return np.result_type(*(a.dtype if hasattr(a, "dtype") else a for a in arrays_and_dtypes))
-
-
 def resolve_shape(newshape, size_: int) -> tuple:
+    """``newshape`` as a tuple, its -1 (if any) worked out from ``size_``."""
     if isinstance(newshape, (int, np.integer)):
         newshape = (int(newshape),)
     else:
@@ -133,39 +131,6 @@ def broadcast_to(a, shape):
     return bc.broadcast_to(asarray(a), tuple(shape))
 
 
-def _join(arrays, axis, new_axis, dtype=None):
-    arrays = [asarray(x) for x in arrays]
-    if not arrays:
-        raise ValueError("need at least one array to concatenate")
-    ndim_ = arrays[0].ndim + (1 if new_axis else 0)
-    (axis,) = normalize_axes(axis, ndim_)
-    if dtype is not None:
-        arrays = [convert_element_type(x, dtype=dtype) for x in arrays]
-    return jn.join(arrays, axis=axis, new_axis=new_axis)
-
-
-def concatenate(arrays, axis: int = 0, dtype=None):
-    """Joins arrays along an existing axis.
-
-    >>> import fntrans.numpy as fnp
-    >>> fnp.concatenate([fnp.ones(2), fnp.zeros(1)])
-    array([1., 1., 0.])
-    """
-    if axis is None:
-        return _join([ravel(x) for x in arrays], 0, False, dtype)
-    return _join(arrays, axis, False, dtype)
-
-
-def stack(arrays, axis: int = 0, dtype=None):
-    """Joins arrays along a new axis.
-
-    >>> import fntrans.numpy as fnp
-    >>> fnp.stack([fnp.ones(2), fnp.zeros(2)]).shape
-    (2, 2)
-    """
-    return _join(arrays, axis, True, dtype)
-
-
 def atleast_1d(a):
     """``a`` with at least one dimension."""
     a = asarray(a)
@@ -178,45 +143,81 @@ def atleast_2d(a):
     return reshape(a, (1,) * (2 - a.ndim) + a.shape) if a.ndim < 2 else a
 
 
-def hstack(arrays):
-    """Joins arrays column-wise (along axis 1, or 0 for 1-d arrays)."""
-    arrays = [atleast_1d(x) for x in arrays]
-    return concatenate(arrays, axis=0 if arrays[0].ndim == 1 else 1)
+def atleast_3d(a):
+    """``a`` with at least three dimensions: ``(n,)`` becomes ``(1, n, 1)``, ``(m, n)``
+    becomes ``(m, n, 1)``."""
+    a = asarray(a)
+    if a.ndim == 0:
+        return shp.reshape(a, (1, 1, 1))
+    if a.ndim == 1:
+        return shp.reshape(a, (1,) + a.shape + (1,))
+    if a.ndim == 2:
+        return shp.reshape(a, a.shape + (1,))
+    return a
 
 
-def vstack(arrays):
-    """Joins arrays row-wise (as rows of a 2-d array)."""
-    return concatenate([atleast_2d(x) for x in arrays], axis=0)
-
-
-def array_split(ary, indices_or_sections, axis: int = 0):
-    """Splits ``ary`` into pieces along ``axis``; sections need not divide evenly."""
-    ary = asarray(ary)
-    (axis,) = normalize_axes(axis, ary.ndim)
-    n = ary.shape[axis]
-    if isinstance(indices_or_sections, (int, np.integer)):
-        sections = int(indices_or_sections)
-        base, extra = divmod(n, sections)
-        sizes = [base + 1] * extra + [base] * (sections - extra)
-    else:
-        bounds = (
-            [0]
-            + [min(max(int(i) % (n + 1) if i < 0 else int(i), 0), n) for i in indices_or_sections]
-            + [n]
-        )
-        sizes = [max(b - a, 0) for a, b in zip(bounds[:-1], bounds[1:])]
-    return list(jn.split(ary, sizes, axis))
-
-
-def split(ary, indices_or_sections, axis: int = 0):
-    """Splits ``ary`` into pieces along ``axis``, as NumPy's ``split``.
+def flip(m, axis=None):
+    """``m`` with the order of elements reversed along ``axis`` (all axes by default).
 
     >>> import fntrans.numpy as fnp
-    >>> [p.tolist() for p in fnp.split(fnp.arange(4.0), 2)]
-    [[0.0, 1.0], [2.0, 3.0]]
+    >>> fnp.flip(fnp.array([1.0, 2.0, 3.0]))
+    array([3., 2., 1.])
     """
-    if isinstance(indices_or_sections, (int, np.integer)):
-        n = shape(ary)[axis]
-        if n % int(indices_or_sections):
-            raise ValueError("array split does not result in an equal division")
-    return array_split(ary, indices_or_sections, axis)
+    m = asarray(m)
+    axes = normalize_axes(axis, m.ndim)
+    if not axes:
+        return m
+    reverse = slice(None, None, -1)
+    return getitem(m, tuple(reverse if i in axes else slice(None) for i in range(m.ndim)))
+
+
+def fliplr(m):
+    """``m`` with its columns (second axis) in reverse order."""
+    return flip(m, 1)
+
+
+def flipud(m):
+    """``m`` with its rows (first axis) in reverse order."""
+    return flip(m, 0)
+
+
+def roll(a, shift, axis=None):
+    """``a`` with elements shifted ``shift`` places along ``axis``, wrapping around.
+
+    >>> import fntrans.numpy as fnp
+    >>> fnp.roll(fnp.array([1.0, 2.0, 3.0]), 1)
+    array([3., 1., 2.])
+    """
+    a = asarray(a)
+    if axis is None:
+        return shp.reshape(roll(ravel(a), shift, 0), a.shape)
+    shifts, axes = np.broadcast_arrays(np.asarray(shift), np.asarray(axis))
+    for s, ax in zip(shifts.ravel().tolist(), axes.ravel().tolist()):
+        (ax,) = normalize_axes(ax, a.ndim)
+        n = a.shape[ax]
+        s = s % n if n else 0
+        if s:
+            a = jn.join(
+                [along(a, ax, slice(n - s, None)), along(a, ax, slice(None, n - s))],
+                axis=ax,
+                new_axis=False,
+            )
+    return a
+
+
+def rot90(m, k: int = 1, axes=(0, 1)):
+    """``m`` rotated by 90 degrees ``k`` times, from the first of ``axes`` to the second."""
+    m = asarray(m)
+    ax0, ax1 = normalize_axes(axes[0], m.ndim)[0], normalize_axes(axes[1], m.ndim)[0]
+    if ax0 == ax1:
+        raise ValueError(f"rot90: axes must be different, but got axes={tuple(axes)}.")
+    k %= 4
+    if k == 0:
+        return m
+    if k == 2:
+        return flip(flip(m, ax0), ax1)
+    order = list(range(m.ndim))
+    order[ax0], order[ax1] = order[ax1], order[ax0]
+    if k == 1:
+        return transpose(flip(m, ax1), order)
+    return flip(transpose(m, order), ax1)

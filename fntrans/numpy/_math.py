@@ -1,5 +1,8 @@
-"""More of NumPy's elementwise math: logaddexp, hypot, sinc, fmod, remainder,
-angle conversions, and the floating-point class tests."""
+"""NumPy's mathematical functions, elementwise: arithmetic, powers, exponents
+and logarithms, trigonometric and hyperbolic functions, rounding, complex
+parts, extrema (``maximum``, ``clip``) and the rest of NumPy's "Mathematical
+functions" (``sinc``, ``nan_to_num``, ``interp``, ...). Most are ufuncs that
+bind one primitive."""
 
 from __future__ import annotations
 
@@ -8,11 +11,23 @@ import math
 import numpy as np
 
 from fntrans.core.aval import dtype_of
-from fntrans.numpy._ufuncs import _binary, _operand, _unary, floor_divide, imag, real
+from fntrans.core.tracer import Tracer
+from fntrans.numpy._indexing import where
+from fntrans.numpy._util import binary, operand, unary
 from fntrans.primitives import elementwise as ew
 from fntrans.primitives import math_functions as mf
+from fntrans.primitives.indexing import getitem
 
-logaddexp = _binary(mf.logaddexp_p, "logaddexp")
+add = binary(ew.add_p, "add")
+subtract = binary(ew.sub_p, "subtract")
+multiply = binary(ew.mul_p, "multiply")
+divide = true_divide = binary(ew.div_p, "divide")
+power = binary(mf.pow_p, "power")
+maximum = binary(mf.max_p, "maximum")
+minimum = binary(mf.min_p, "minimum")
+arctan2 = binary(mf.atan2_p, "arctan2")
+
+logaddexp = binary(mf.logaddexp_p, "logaddexp")
 logaddexp.__doc__ = """``log(exp(x) + exp(y))`` without overflow.
 
 >>> import fntrans as ft, fntrans.numpy as fnp
@@ -21,28 +36,106 @@ logaddexp.__doc__ = """``log(exp(x) + exp(y))`` without overflow.
 >>> ft.grad(fnp.logaddexp)(0.0, 0.0)
 np.float64(0.5)
 """
-logaddexp2 = _binary(mf.logaddexp2_p, "logaddexp2")
+logaddexp2 = binary(mf.logaddexp2_p, "logaddexp2")
 logaddexp2.__doc__ = "``log2(2**x + 2**y)`` without overflow."
-hypot = _binary(mf.hypot_p, "hypot")
+hypot = binary(mf.hypot_p, "hypot")
 hypot.__doc__ = """``sqrt(x**2 + y**2)`` without overflow.
 
 >>> import fntrans as ft, fntrans.numpy as fnp
 >>> ft.grad(fnp.hypot, argnums=(0, 1))(3.0, 4.0)
 (np.float64(0.6), np.float64(0.8))
 """
-fmod = _binary(mf.fmod_p, "fmod")
+fmod = binary(mf.fmod_p, "fmod")
 fmod.__doc__ = "The remainder of ``x / y`` with the sign of ``x`` (C's ``fmod``)."
-remainder = mod = _binary(mf.remainder_p, "remainder")
+remainder = mod = binary(mf.remainder_p, "remainder")
 remainder.__doc__ = "The remainder of ``x / y`` with the sign of ``y`` (Python's ``%``)."
 
-isfinite = _unary(ew.isfinite_p, "isfinite")
-isnan = _unary(ew.isnan_p, "isnan")
-isinf = _unary(ew.isinf_p, "isinf")
-signbit = _unary(ew.signbit_p, "signbit")
-isfinite.__doc__ = "Whether each element is finite (a boolean array: no derivative)."
-isnan.__doc__ = "Whether each element is NaN (a boolean array: no derivative)."
-isinf.__doc__ = "Whether each element is infinite (a boolean array: no derivative)."
+negative = unary(ew.neg_p, "negative")
+exp = unary(mf.exp_p, "exp")
+exp2 = unary(mf.exp2_p, "exp2")
+expm1 = unary(mf.expm1_p, "expm1")
+log = unary(mf.log_p, "log")
+log2 = unary(mf.log2_p, "log2")
+log10 = unary(mf.log10_p, "log10")
+log1p = unary(mf.log1p_p, "log1p")
+sin = unary(mf.sin_p, "sin")
+cos = unary(mf.cos_p, "cos")
+tan = unary(mf.tan_p, "tan")
+arcsin = unary(mf.arcsin_p, "arcsin")
+arccos = unary(mf.arccos_p, "arccos")
+arctan = unary(mf.arctan_p, "arctan")
+sinh = unary(mf.sinh_p, "sinh")
+cosh = unary(mf.cosh_p, "cosh")
+tanh = unary(mf.tanh_p, "tanh")
+arcsinh = unary(mf.arcsinh_p, "arcsinh")
+arccosh = unary(mf.arccosh_p, "arccosh")
+arctanh = unary(mf.arctanh_p, "arctanh")
+sqrt = unary(mf.sqrt_p, "sqrt")
+cbrt = unary(mf.cbrt_p, "cbrt")
+square = unary(mf.square_p, "square")
+reciprocal = unary(mf.reciprocal_p, "reciprocal")
+absolute = abs = unary(mf.abs_p, "absolute")
+sign = unary(mf.sign_p, "sign")
+floor = unary(mf.floor_p, "floor")
+ceil = unary(mf.ceil_p, "ceil")
+rint = unary(mf.round_p, "rint")
+trunc = unary(mf.trunc_p, "trunc")
+conjugate = conj = unary(ew.conj_p, "conjugate")
+signbit = unary(ew.signbit_p, "signbit")
 signbit.__doc__ = "Whether each element has its sign bit set (a boolean array: no derivative)."
+
+
+def positive(x, /):
+    """NumPy's ``positive``: ``x`` itself."""
+    return operand(x)
+
+
+def real(x, /):
+    """The real part of ``x`` (a copy for traced arrays)."""
+    x = operand(x)
+    if not isinstance(x, Tracer) and not hasattr(x, "dtype"):
+        x = np.asarray(x)
+    return ew.real_p.bind(x) if x.dtype.kind == "c" else x
+
+
+def imag(x, /):
+    """The imaginary part of ``x`` (zeros for a real ``x``)."""
+    x = operand(x)
+    if not isinstance(x, Tracer) and not hasattr(x, "dtype"):
+        x = np.asarray(x)
+    if x.dtype.kind == "c":
+        return ew.imag_p.bind(x)
+    return ew.mul_p.bind(x, 0)
+
+
+def round(x, decimals: int = 0):
+    """NumPy's ``round``; its derivative is zero."""
+    if decimals == 0:
+        return mf.round_p.bind(operand(x))
+    scale = 10.0**decimals
+    return divide(mf.round_p.bind(multiply(x, scale)), scale)
+
+
+around = round
+
+
+def floor_divide(x, y, /):
+    """NumPy's ``floor_divide`` (``x // y``); its derivative is zero."""
+    return floor(divide(x, y))
+
+
+def divmod(x, y, /):
+    """``(floor_divide(x, y), remainder(x, y))``."""
+    return floor_divide(x, y), remainder(x, y)
+
+
+def clip(a, a_min=None, a_max=None):
+    """NumPy's ``clip``: limits ``a`` to ``[a_min, a_max]``."""
+    if a_min is not None:
+        a = maximum(a, a_min)
+    if a_max is not None:
+        a = minimum(a, a_max)
+    return a
 
 
 def sinc(x, /):
@@ -52,27 +145,27 @@ def sinc(x, /):
     >>> print(ft.grad(ft.grad(fnp.sinc))(0.0))
     -3.289868133696453
     """
-    return mf.sinc_p.bind(_operand(x), order=0)
+    return mf.sinc_p.bind(operand(x), order=0)
 
 
 def fix(x, /):
     """Rounds toward zero (``trunc``); its derivative is zero."""
-    return mf.trunc_p.bind(_operand(x))
+    return mf.trunc_p.bind(operand(x))
 
 
 def fabs(x, /):
     """The absolute value of real ``x``."""
-    return mf.abs_p.bind(_operand(x))
+    return mf.abs_p.bind(operand(x))
 
 
 def deg2rad(x, /):
     """Degrees to radians."""
-    return ew.mul_p.bind(_operand(x), math.pi / 180)
+    return ew.mul_p.bind(operand(x), math.pi / 180)
 
 
 def rad2deg(x, /):
     """Radians to degrees."""
-    return ew.mul_p.bind(_operand(x), 180 / math.pi)
+    return ew.mul_p.bind(operand(x), 180 / math.pi)
 
 
 radians = deg2rad
@@ -80,7 +173,7 @@ degrees = rad2deg
 
 
 def _as_inexact(x):
-    x = _operand(x)
+    x = operand(x)
     if dtype_of(x).kind in "fc":
         return x
     return ew.convert_element_type(x, dtype=np.float64)
@@ -88,22 +181,17 @@ def _as_inexact(x):
 
 def copysign(x, y, /):
     """``x`` with the sign of ``y``."""
-    x, y = _as_inexact(x), _operand(y)
+    x, y = _as_inexact(x), operand(y)
     return ew.select(ew.ne_p.bind(ew.signbit_p.bind(x), ew.signbit_p.bind(y)), ew.neg(x), x)
 
 
 def float_power(x, y, /):
     """``x ** y`` computed in float64 (complex128 for complex operands)."""
-    x, y = _operand(x), _operand(y)
+    x, y = operand(x), operand(y)
     complex_ = dtype_of(x).kind == "c" or dtype_of(y).kind == "c"
     dtype = np.complex128 if complex_ else np.float64
     x, y = (ew.convert_element_type(a, dtype=dtype) for a in (x, y))
     return mf.pow(x, y)
-
-
-def divmod(x, y, /):
-    """``(floor_divide(x, y), remainder(x, y))``."""
-    return floor_divide(x, y), remainder(x, y)
 
 
 def angle(z, deg: bool = False):
@@ -114,34 +202,6 @@ def angle(z, deg: bool = False):
     return rad2deg(out) if deg else out
 
 
-def iscomplex(x, /):
-    """Whether each element has a non-zero imaginary part."""
-    return ew.ne_p.bind(imag(x), 0)
-
-
-def isreal(x, /):
-    """Whether each element has a zero imaginary part."""
-    return ew.eq(imag(x), 0)
-
-
-def select(condlist, choicelist, default=0):
-    """Elements of ``choicelist[i]`` where ``condlist[i]`` first holds, else ``default``.
-
-    >>> import fntrans.numpy as fnp
-    >>> x = fnp.arange(5.0)
-    >>> fnp.select([x < 2, x > 3], [x, x ** 2], -1.0)
-    array([ 0.,  1., -1., -1., 16.])
-    """
-    from fntrans.numpy._ufuncs import where
-
-    if len(condlist) != len(choicelist):
-        raise ValueError("select: condlist and choicelist must have the same length")
-    out = default
-    for cond, choice in reversed(list(zip(condlist, choicelist))):
-        out = where(cond, choice, out)
-    return out
-
-
 def nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
     """``x`` with NaN and infinities replaced by finite numbers; the derivative
     is zero at the replaced entries.
@@ -150,9 +210,7 @@ def nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
     >>> fnp.nan_to_num(fnp.array([1.0, fnp.nan, fnp.inf]))[:2]
     array([1., 0.])
     """
-    from fntrans.numpy._ufuncs import where
-
-    x = _operand(x)
+    x = operand(x)
     finfo = np.finfo(dtype_of(x) if dtype_of(x).kind == "f" else np.float64)
     x = where(ew.ne_p.bind(x, x), nan, x)
     x = where(ew.eq_p.bind(x, np.inf), finfo.max if posinf is None else posinf, x)
@@ -168,11 +226,7 @@ def interp(x, xp, fp, left=None, right=None):
     >>> print(ft.grad(lambda x: fnp.interp(x, fnp.array([0.0, 1.0]), fnp.array([0.0, 3.0])))(0.5))
     3.0
     """
-    from fntrans.core.tracer import Tracer
-    from fntrans.numpy._ufuncs import where
-    from fntrans.primitives.indexing import getitem
-
-    x, xp, fp = _operand(x), _operand(xp), _operand(fp)
+    x, xp, fp = operand(x), operand(xp), operand(fp)
     concrete = x._concrete_or_raise("interp") if isinstance(x, Tracer) else np.asarray(x)
     xp_values = xp._concrete_or_raise("interp") if isinstance(xp, Tracer) else np.asarray(xp)
     i = np.clip(np.searchsorted(xp_values, concrete, side="right") - 1, 0, len(xp_values) - 2)
