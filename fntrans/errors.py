@@ -34,6 +34,18 @@ def complex_output(transform: str, dtype) -> TypeError:
     )
 
 
+def complex_jacobian(transform: str, what: str, dtype) -> TypeError:
+    """jacfwd of complex inputs, or jacrev of complex outputs, without holomorphic=True."""
+    mode = "jvp" if transform == "jacfwd" else "vjp"
+    return TypeError(
+        f"{transform} requires real {what}s unless holomorphic=True, but an {what} has "
+        f"dtype {dtype}. For the complex derivative of a holomorphic function pass "
+        f"holomorphic=True; for a real-valued function of complex inputs use jacrev "
+        f"or grad (JAX's convention: df/dx - i df/dy); otherwise use {mode} directly, "
+        f"or split the complex values into real and imaginary parts."
+    )
+
+
 def holomorphic_input(transform: str, argname: str, dtype) -> TypeError:
     return TypeError(
         f"{transform} with holomorphic=True requires complex inputs, but {argname} "

@@ -8,9 +8,11 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from fntrans import errors
 from fntrans._arguments import DiffArgs, as_differentiable
 from fntrans.api import grad, jvp, vjp
 from fntrans.core import constants
+from fntrans.core.aval import dtype_of
 from fntrans.primitives.joining import split
 from fntrans.primitives.shape import reshape
 from fntrans.tree import tree_flatten, tree_map, tree_unflatten
@@ -34,6 +36,13 @@ class _Differentiated:
     def function(self, value):
         """``f`` as a function of the differentiated part only."""
         return self.call(self.f, [value] if self.single else list(value))
+
+
+def _check_real(transform, what, leaves):
+    # a complex derivative is only one number where f is holomorphic
+    for x in leaves:
+        if dtype_of(x).kind == "c":
+            raise errors.complex_jacobian(transform, what, dtype_of(x))
 
 
 def _basis(leaves):
@@ -105,6 +114,8 @@ def jacfwd(
     @functools.wraps(f)
     def jacobian(*args, **kwargs):
         d = _Differentiated(selector, f, args, kwargs, holomorphic)
+        if not holomorphic:
+            _check_real("jacfwd", "input", d.leaves)
 
         def pushforward(*basis_leaves):
             tangent = tree_unflatten(d.tree, basis_leaves)
@@ -148,6 +159,8 @@ def jacrev(
         d = _Differentiated(selector, f, args, kwargs, holomorphic)
         result = vjp(d.function, d.value, has_aux=has_aux)
         out_flat, out_tree = tree_flatten(result[0])
+        if not holomorphic:
+            _check_real("jacrev", "output", out_flat)
         vjp_fn = result[1]
 
         def pullback(*basis_leaves):

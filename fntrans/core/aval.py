@@ -7,6 +7,7 @@ import math
 import numpy as np
 
 # Python scalars stand for weak types: NumPy promotes them by kind only (NEP 50).
+_PYTHON_SCALARS = (bool, int, float, complex)
 _WEAK_PLACEHOLDER = {"b": False, "i": 0, "u": 0, "f": 0.0, "c": 0j}
 
 
@@ -78,7 +79,7 @@ def aval_of(x) -> ShapedArray:
     aval = getattr(x, "aval", None)
     if aval is not None:
         return aval
-    if isinstance(x, (bool, int, float, complex)):
+    if type(x) in _PYTHON_SCALARS:  # not NumPy's scalars (np.float64 is a float)
         return ShapedArray((), np.result_type(x), weak_type=True)
     return ShapedArray(np.shape(x), x.dtype)
 

@@ -118,17 +118,23 @@ round_p = unary("round", ufunc=np.rint, zero_derivative=True)
 trunc_p = unary("trunc", zero_derivative=True)
 
 
+def _nonzero(ans):
+    # |z| where it is not 0, else 1: at z = 0, conj(z) = 0 makes d|z| zero, as
+    # sign(0) = 0 does for real x (JAX's convention), instead of 0 / 0
+    return select(eq(ans, 0), 1.0, ans)
+
+
 def _abs_tangent(t, ans, x):
     if dtype_of(x).kind == "c":
         # |z| is not holomorphic: d|z| = Re(conj(z) dz) / |z|
-        return div(real(mul(conj(x), t)), ans)
+        return div(real(mul(conj(x), t)), _nonzero(ans))
     return mul(t, sign(x))
 
 
 def _abs_vjp(ct, ans, x, *, needs):
     if dtype_of(x).kind == "c":
         # transpose of t -> Re(conj(z) t) / |z|, with no conjugation of ct
-        return (mul(conj(x), div(ct, ans)),)
+        return (mul(conj(x), div(ct, _nonzero(ans))),)
     return (mul(ct, sign(x)),)
 
 

@@ -1,0 +1,51 @@
+"""Regression tests for results that used to be wrong without an error."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+import fntrans as ft
+import fntrans.numpy as fnp
+
+
+def test_grad_of_squared_modulus_at_complex_zero_is_zero():
+    # JAX's convention: d|z| at 0 is 0 (as sign(0) = 0 for real x), so no 0 / 0
+    assert ft.grad(lambda z: abs(z) ** 2)(0j) == 0
+    assert ft.grad(lambda z: abs(z) ** 2)(3 + 4j) == 6 - 8j
+    tangent = ft.jvp(lambda z: fnp.abs(z), (np.complex128(0),), (np.complex128(1 + 1j),))[1]
+    assert tangent == 0
+
+
+@pytest.mark.parametrize("jacobian", [ft.jacfwd, ft.hessian])
+def test_jacobian_of_complex_inputs_needs_holomorphic(jacobian):
+    msg = (
+        "jacfwd requires real inputs unless holomorphic=True, but an input has dtype "
+        "complex128. For the complex derivative of a holomorphic function pass "
+        "holomorphic=True;"
+    )
+    with pytest.raises(TypeError, match=re.escape(msg)):
+        jacobian(lambda z: fnp.real(z * fnp.conj(z)))(np.array([1 + 1j]))
+
+
+def test_jacrev_of_complex_outputs_needs_holomorphic():
+    msg = (
+        "jacrev requires real outputs unless holomorphic=True, but an output has dtype complex128."
+    )
+    with pytest.raises(TypeError, match=re.escape(msg)):
+        ft.jacrev(lambda x: x * 1j)(np.ones(2))
+    # real outputs of complex inputs are fine, in JAX's convention
+    np.testing.assert_allclose(ft.jacrev(lambda z: fnp.abs(z) ** 2)(np.array([3 + 4j])), [[6 - 8j]])
+    # and holomorphic functions with holomorphic=True
+    np.testing.assert_allclose(ft.jacfwd(lambda z: z**2, holomorphic=True)(np.array([1j])), [[2j]])
+
+
+def test_numpy_scalars_are_not_weakly_typed():
+    # NumPy promotes float32 * np.float64 to float64 (NEP 50): so does the IR
+    x32 = np.ones(2, np.float32)
+    ir = ft.make_jaxpr(lambda a: a * np.float64(2))(x32)
+    assert ir.outvars[0].aval.dtype == np.float64
+    assert ir(x32)[0].dtype == np.float64
+    assert ft.make_jaxpr(lambda a: a * 2.0)(x32).outvars[0].aval.dtype == np.float32
