@@ -54,11 +54,6 @@ def array_module(args) -> object:
     return np if found is None else found
 
 
-def default_module() -> object:
-    """The array module for values created from nothing (zeros, seeds): NumPy."""
-    return np
-
-
 def module_of(x) -> object:
     """The array module of one array (NumPy for scalars)."""
     return _MODULE_OF_TYPE.get(type(x), np)
