@@ -49,3 +49,21 @@ def test_numpy_scalars_are_not_weakly_typed():
     assert ir.outvars[0].aval.dtype == np.float64
     assert ir(x32)[0].dtype == np.float64
     assert ft.make_jaxpr(lambda a: a * 2.0)(x32).outvars[0].aval.dtype == np.float32
+
+
+@pytest.mark.parametrize("indices", [[-1], [3, 1], [2, -2], [0, 5, 9], [-9]])
+def test_array_split_reads_indices_as_slices_do(indices):
+    x = np.arange(5.0)
+    pieces = fnp.array_split(x, indices)
+    assert [p.tolist() for p in pieces] == [p.tolist() for p in np.array_split(x, indices)]
+    weights = [float(i + 1) for i in range(len(pieces))]
+    g = ft.grad(lambda x: sum(w * fnp.sum(p) for w, p in zip(weights, fnp.split(x, indices))))(x)
+    expected = sum(
+        w * np.isin(np.arange(5), np.arange(5)[s]) for w, s in zip(weights, _slices(indices))
+    )
+    np.testing.assert_allclose(g, expected)
+
+
+def _slices(indices):
+    bounds = [0, *indices, None]
+    return [slice(a, b) for a, b in zip(bounds[:-1], bounds[1:])]

@@ -89,14 +89,11 @@ def array_split(ary, indices_or_sections, axis: int = 0):
         sections = int(indices_or_sections)
         base, extra = divmod(n, sections)
         sizes = [base + 1] * extra + [base] * (sections - extra)
-    else:
-        bounds = (
-            [0]
-            + [min(max(int(i) % (n + 1) if i < 0 else int(i), 0), n) for i in indices_or_sections]
-            + [n]
-        )
-        sizes = [max(b - a, 0) for a, b in zip(bounds[:-1], bounds[1:])]
-    return list(jn.split(ary, sizes, axis))
+        return list(jn.split(ary, sizes, axis))
+    # pieces between the indices, as Python slices read them (negative from
+    # the end, empty where an index does not increase), as NumPy does
+    bounds = [0, *(int(i) for i in indices_or_sections), None]
+    return [along(ary, axis, slice(a, b)) for a, b in zip(bounds[:-1], bounds[1:])]
 
 
 def split(ary, indices_or_sections, axis: int = 0):
