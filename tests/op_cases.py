@@ -107,10 +107,23 @@ OP_CASES = [
     unary(
         "logic",
         lambda x: (
-            x * fnp.logical_and(x > 0, ~(x > 1))
+            x * fnp.logical_and(x > 0, fnp.logical_not(x > 1))
             + x * fnp.logical_or(x < -1, fnp.logical_xor(x > 0, x > 1))
         ),
         away_from=(-1.0, 0.0, 1.0),
+    ),
+    unary(
+        "bitwise",
+        lambda x: (
+            x * ((x > 0) & ~(x > 1) | (x < -1) ^ (x < -1.5))
+            + x * (((x > 0).astype(np.int8) << 2) >> 1)
+        ),
+        away_from=(-1.5, -1.0, 0.0, 1.0),
+    ),
+    unary(
+        "floor_divide",
+        lambda x: (x // 0.5) * x + x,
+        away_from=(-2.0, -1.5, -1.0, -0.5, 0.0, 0.5, 1.0, 1.5, 2.0),
     ),
     unary(
         "comparisons",

@@ -67,3 +67,44 @@ def test_array_split_reads_indices_as_slices_do(indices):
 def _slices(indices):
     bounds = [0, *indices, None]
     return [slice(a, b) for a, b in zip(bounds[:-1], bounds[1:])]
+
+
+@pytest.mark.parametrize(
+    "op, expected",
+    [
+        (lambda k: k & 6, [2, 4, 6]),
+        (lambda k: k | 8, [11, 13, 14]),
+        (lambda k: k ^ 1, [2, 4, 7]),
+        (lambda k: ~k, [-4, -6, -7]),
+        (lambda k: k << 1, [6, 10, 12]),
+        (lambda k: k >> 1, [1, 2, 3]),
+        (lambda k: k // 2, [1, 2, 3]),
+        (lambda k: k % 4, [3, 1, 2]),
+        (lambda k: fnp.round(k), [3, 5, 6]),
+    ],
+    ids=["and", "or", "xor", "invert", "lshift", "rshift", "floordiv", "mod", "round"],
+)
+def test_integer_operators_on_traced_integers_are_integer_operators(op, expected):
+    k = np.array([3, 5, 6])
+    out = ft.vmap(op)(k)
+    assert out.dtype == np.int64
+    np.testing.assert_array_equal(out, expected)
+    assert ft.make_jaxpr(op)(k).outvars[0].aval.dtype == np.int64
+
+
+def test_integer_floor_division_is_exact_above_two_to_the_53():
+    big = np.array([2**60 + 1])
+    np.testing.assert_array_equal(ft.vmap(lambda k: k // 1)(big), big)
+    np.testing.assert_array_equal(ft.vmap(fnp.round)(big), big)
+
+
+def test_integer_division_of_a_traced_index_indexes():
+    x = np.arange(8.0).reshape(2, 4)
+    np.testing.assert_array_equal(ft.vmap(lambda row, i: row[i // 2])(x, np.array([3, 5])), [1, 6])
+
+
+def test_floor_division_of_floats_rounds_as_numpy_does():
+    assert fnp.floor_divide(1.0, 0.1) == np.floor_divide(1.0, 0.1) == 9.0
+    x = np.array([1.0, 2.5])
+    np.testing.assert_array_equal(ft.vmap(lambda x: x // 0.1)(x), x // 0.1)
+    np.testing.assert_array_equal(ft.grad(lambda x: fnp.sum(x // 0.1 * x))(x), x // 0.1)

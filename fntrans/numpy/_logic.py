@@ -1,5 +1,5 @@
-"""NumPy's logic functions, none of which has a derivative: comparisons and
-logical operations (elementwise, boolean results), tests of values (``isnan``,
+"""NumPy's logic functions, none of which has a derivative: comparisons,
+logical and bitwise operations (elementwise), tests of values (``isnan``,
 ``iscomplex``, ...) and of types (``iscomplexobj``, ``isscalar``,
 ``result_type``), ``all`` and ``any``, and comparisons of whole arrays
 (``allclose``, ``array_equal``, ...) on concrete values, as NumPy's."""
@@ -25,6 +25,12 @@ logical_and = binary(ew.logical_and_p, "logical_and")
 logical_or = binary(ew.logical_or_p, "logical_or")
 logical_xor = binary(ew.logical_xor_p, "logical_xor")
 logical_not = unary(ew.logical_not_p, "logical_not")
+bitwise_and = binary(ew.bitwise_and_p, "bitwise_and")
+bitwise_or = binary(ew.bitwise_or_p, "bitwise_or")
+bitwise_xor = binary(ew.bitwise_xor_p, "bitwise_xor")
+left_shift = binary(ew.left_shift_p, "left_shift")
+right_shift = binary(ew.right_shift_p, "right_shift")
+invert = bitwise_not = unary(ew.invert_p, "invert")
 
 isfinite = unary(ew.isfinite_p, "isfinite")
 isnan = unary(ew.isnan_p, "isnan")

@@ -109,7 +109,15 @@ def imag(x, /):
 
 
 def round(x, decimals: int = 0):
-    """NumPy's ``round``; its derivative is zero."""
+    """NumPy's ``round``; its derivative is zero. Integers stay integers."""
+    x = operand(x)
+    if dtype_of(x).kind in "biu":
+        if decimals >= 0:
+            return x
+        scale = 10**-decimals  # to a multiple of a power of ten, half to even
+        return ew.convert_element_type(
+            multiply(mf.round_p.bind(divide(x, scale)), scale), dtype=dtype_of(x)
+        )
     if decimals == 0:
         return mf.round_p.bind(operand(x))
     scale = 10.0**decimals
@@ -119,9 +127,15 @@ def round(x, decimals: int = 0):
 around = round
 
 
-def floor_divide(x, y, /):
-    """NumPy's ``floor_divide`` (``x // y``); its derivative is zero."""
-    return floor(divide(x, y))
+floor_divide = binary(mf.floor_divide_p, "floor_divide")
+floor_divide.__doc__ = """NumPy's ``floor_divide`` (``x // y``); its derivative is zero.
+
+Integers stay integers, and floats are rounded as NumPy rounds them:
+
+>>> import fntrans.numpy as fnp
+>>> print(fnp.floor_divide(1.0, 0.1), fnp.floor_divide(7, 2))
+9.0 3
+"""
 
 
 def divmod(x, y, /):

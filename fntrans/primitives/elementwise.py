@@ -1,6 +1,6 @@
-"""The elementwise family: its constructors (``unary``, ``binary``,
-``comparison``), arithmetic, complex parts, casts, ``select``, comparisons
-and logic.
+"""The elementwise family: its constructors (``unary``, ``binary``),
+arithmetic, complex parts, casts, ``select``, comparisons, logic and bitwise
+operations.
 
 Elementwise primitives take NumPy-broadcastable operands directly; their
 rules sum cotangents back to each operand's shape with ``unbroadcast``.
@@ -83,12 +83,13 @@ def unary(name: str, *, ufunc=None, jvp=None, zero_derivative=False, vjp=None, b
     return prim
 
 
-def binary(name: str, ufunc, dx, dy):
+def binary(name: str, ufunc, dx=None, dy=None, *, zero_derivative=False):
     """An elementwise primitive of two arguments computed by NumPy's ``ufunc``.
 
     ``dx(ans, x, y)`` and ``dy(ans, x, y)`` are its partial derivatives; the
     Jacobian is diagonal, so they give both the JVP and the VJP, and each is
-    computed only where a tangent or cotangent needs it.
+    computed only where a tangent or cotangent needs it. With
+    ``zero_derivative`` it has none (comparisons, bitwise operations).
     """
     prim = None
 
@@ -111,23 +112,8 @@ def binary(name: str, ufunc, dx, dy):
         name,
         impl=ufunc_impl(ufunc),
         shape=ufunc_shape(ufunc),
-        jvp=jvp,
-        vjp=vjp,
-        batch=elementwise_batch,
-    )
-    return prim
-
-
-def comparison(name: str, ufunc=None):
-    """A binary elementwise primitive with a boolean (derivative-free) result."""
-    ufunc = ufunc or getattr(np, name)
-    prim = None
-    prim = Primitive(
-        name,
-        impl=ufunc_impl(ufunc),
-        shape=ufunc_shape(ufunc),
-        jvp=zero_jvp(lambda: prim),
-        vjp=zero_vjp,
+        jvp=zero_jvp(lambda: prim) if zero_derivative else jvp,
+        vjp=zero_vjp if zero_derivative else vjp,
         batch=elementwise_batch,
     )
     return prim
@@ -333,17 +319,23 @@ conj_p = Primitive(
     batch=elementwise_batch,
 )
 
-# ---- comparisons and logic: boolean results, no derivative ----
+# ---- comparisons, logic and bitwise operations: no derivative ----
 
-eq_p = comparison("eq", np.equal)
-ne_p = comparison("ne", np.not_equal)
-lt_p = comparison("lt", np.less)
-le_p = comparison("le", np.less_equal)
-gt_p = comparison("gt", np.greater)
-ge_p = comparison("ge", np.greater_equal)
-logical_and_p = comparison("logical_and")
-logical_or_p = comparison("logical_or")
-logical_xor_p = comparison("logical_xor")
+eq_p = binary("eq", np.equal, zero_derivative=True)
+ne_p = binary("ne", np.not_equal, zero_derivative=True)
+lt_p = binary("lt", np.less, zero_derivative=True)
+le_p = binary("le", np.less_equal, zero_derivative=True)
+gt_p = binary("gt", np.greater, zero_derivative=True)
+ge_p = binary("ge", np.greater_equal, zero_derivative=True)
+logical_and_p = binary("logical_and", np.logical_and, zero_derivative=True)
+logical_or_p = binary("logical_or", np.logical_or, zero_derivative=True)
+logical_xor_p = binary("logical_xor", np.logical_xor, zero_derivative=True)
+bitwise_and_p = binary("bitwise_and", np.bitwise_and, zero_derivative=True)
+bitwise_or_p = binary("bitwise_or", np.bitwise_or, zero_derivative=True)
+bitwise_xor_p = binary("bitwise_xor", np.bitwise_xor, zero_derivative=True)
+left_shift_p = binary("left_shift", np.left_shift, zero_derivative=True)
+right_shift_p = binary("right_shift", np.right_shift, zero_derivative=True)
+invert_p = unary("invert", zero_derivative=True)
 logical_not_p = unary("logical_not", zero_derivative=True)
 
 isfinite_p = unary("isfinite", zero_derivative=True)

@@ -162,6 +162,8 @@ logaddexp2_p = binary(
     lambda ans, x, y: exp2(sub(y, ans)),
 )
 hypot_p = binary("hypot", np.hypot, lambda ans, x, y: div(x, ans), lambda ans, x, y: div(y, ans))
+# NumPy's floor division (1.0 // 0.1 is 9.0, not floor(1.0 / 0.1)): piecewise constant
+floor_divide_p = binary("floor_divide", np.floor_divide, zero_derivative=True)
 # fmod and remainder are x - q * y with a piecewise-constant q
 fmod_p = binary(
     "fmod", np.fmod, lambda ans, x, y: 1.0, lambda ans, x, y: mul(-1.0, _quotient(ans, x, y))
