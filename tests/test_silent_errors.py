@@ -108,3 +108,17 @@ def test_floor_division_of_floats_rounds_as_numpy_does():
     x = np.array([1.0, 2.5])
     np.testing.assert_array_equal(ft.vmap(lambda x: x // 0.1)(x), x // 0.1)
     np.testing.assert_array_equal(ft.grad(lambda x: fnp.sum(x // 0.1 * x))(x), x // 0.1)
+
+
+def test_full_of_a_traced_value_takes_the_dtype_asked_for():
+    def f(x):
+        filled = fnp.full((2,), x, dtype=np.float32)
+        assert filled.dtype == np.float32
+        filled[0] = 2.0 * x  # still assignable
+        return fnp.sum(filled)
+
+    assert ft.grad(f)(np.float64(1.5)) == 3.0
+    assert (
+        ft.make_jaxpr(lambda x: fnp.full(3, x, dtype=np.float32))(1.0).outvars[0].aval.dtype
+        == np.float32
+    )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from fntrans.core import constants
 from fntrans.core.tracer import Tracer
 from fntrans.numpy._indexing import diagonal
 from fntrans.numpy._shape import expand_dims, ravel
@@ -68,8 +69,11 @@ def empty(shape, dtype=float, order="C"):
 def full(shape, fill_value, dtype=None, order="C"):
     """An array filled with ``fill_value``; inside a transform, assignable."""
     if isinstance(fill_value, Tracer):
-        out = assignable(np.zeros(shape, fill_value.dtype if dtype is None else dtype))
-        return out + fill_value
+        if dtype is not None:
+            fill_value = ew.convert_element_type(fill_value, dtype=dtype)
+        # zeros of the innermost transform plus the value: assignable there
+        zeros = constants.full(shape, 0, fill_value.dtype, like=fill_value)
+        return assignable(zeros) + fill_value
     return assignable(np.full(shape, fill_value, dtype, order))
 
 
