@@ -20,6 +20,7 @@ from fntrans.core.aval import aval_of
 from fntrans.core.interpreter import new_interpreter
 from fntrans.core.ir import IR
 from fntrans.core.tracer import Tracer
+from fntrans.interpreters.ad_util import checked_like
 from fntrans.interpreters.jvp import JVP, JVPTracer
 from fntrans.interpreters.reverse import Tape
 from fntrans.interpreters.staging import Staging
@@ -210,15 +211,10 @@ def vjp(f: Callable, *primals: Any, has_aux: bool = False):
 
 
 def _fit_to(value, like, what):
-    """A cotangent or tangent ``value`` checked against the shape of ``like``."""
+    """A cotangent or tangent ``value`` given by the user, checked against ``like``."""
     if not isinstance(value, Tracer):
         value = constants.module_for(like).asarray(value)
-    expected = aval_of(like)
-    if tuple(value.shape) != expected.shape:
-        raise errors.shape_mismatch(what, expected.shape, value.shape)
-    if value.dtype != expected.dtype and not isinstance(value, Tracer):
-        value = value.astype(expected.dtype)
-    return value
+    return checked_like(value, like, what)
 
 
 # ---- forward mode ----

@@ -16,7 +16,7 @@ from fntrans._flat_transforms import jvp_flat, trace_shapes, vmap_flat
 from fntrans.core import constants
 from fntrans.core.interpreter import current_stack, top_interpreter
 from fntrans.core.primitive import Primitive
-from fntrans.interpreters.ad_util import instantiate
+from fntrans.interpreters.ad_util import checked_like, instantiate
 from fntrans.primitives.broadcasting import reduce_sum
 from fntrans.tree import tree_flatten, tree_unflatten
 
@@ -226,17 +226,21 @@ class custom_jvp(_CustomRule):
             out_flat, structure.out = tree_flatten(self._call_with(nondiff, in_tree, leaves))
             return out_flat
 
-        def jvp_flat(primals, tangents):
+        def rule_flat(primals, tangents):
             rule_args = [nondiff[i] for i in sorted(nondiff)]
             out, out_dot = self.jvp(
                 *rule_args, tree_unflatten(in_tree, primals), tree_unflatten(in_tree, tangents)
             )
             out_flat, structure.out = tree_flatten(out)
-            return out_flat, tree_flatten(out_dot)[0]
+            what = f"custom_jvp rule of {self.__name__}: the output tangent"
+            dot_flat, dot_tree = tree_flatten(out_dot)
+            if dot_tree != structure.out:
+                raise errors.structure_mismatch(what, structure.out, dot_tree)
+            return out_flat, [checked_like(t, o, what) for t, o in zip(dot_flat, out_flat)]
 
         fun_flat.__name__ = self.__name__
-        jvp_flat.__name__ = getattr(self.jvp, "__name__", "jvp")
-        outs = custom_jvp_call_p.bind(*flat, fun=fun_flat, jvp=jvp_flat)
+        rule_flat.__name__ = getattr(self.jvp, "__name__", "jvp")
+        outs = custom_jvp_call_p.bind(*flat, fun=fun_flat, jvp=rule_flat)
         return tree_unflatten(structure.out, list(outs))
 
 
@@ -312,7 +316,7 @@ class custom_vjp(_CustomRule):
                     + (f" of length {len(cts)}" if isinstance(cts, tuple) else "")
                     + "."
                 )
-            return _flat_cotangents(cts, diff)
+            return _flat_cotangents(cts, diff, f"custom_vjp bwd of {self.__name__}")
 
         for rule, name in ((fun_flat, self.__name__), (fwd_flat, self.fwd), (bwd_flat, self.bwd)):
             rule.__name__ = name if isinstance(name, str) else getattr(name, "__name__", "rule")
@@ -348,16 +352,18 @@ class _NOut:
         return str(self.structure.n_out)
 
 
-def _flat_cotangents(cts, diff):
-    """The cotangents as flat leaves matching the arguments; ``None`` is zero."""
+def _flat_cotangents(cts, diff, rule: str):
+    """The cotangents as flat leaves matching the arguments, checked against
+    them; ``None`` is zero."""
     flat = []
-    for ct, arg in zip(cts, diff):
+    for i, (ct, arg) in enumerate(zip(cts, diff)):
         arg_leaves, arg_tree = tree_flatten(arg)
         if ct is None:
             flat += [constants.zeros_like(a) for a in arg_leaves]
             continue
+        what = f"{rule}: the cotangent of argument {i}"
         ct_leaves, ct_tree = tree_flatten(ct)
         if ct_tree != arg_tree:
-            raise errors.structure_mismatch("custom_vjp bwd: a cotangent", arg_tree, ct_tree)
-        flat += ct_leaves
+            raise errors.structure_mismatch(what, arg_tree, ct_tree)
+        flat += [checked_like(c, a, what) for c, a in zip(ct_leaves, arg_leaves)]
     return flat

@@ -104,6 +104,14 @@ def shape_mismatch(what: str, expected, given) -> ValueError:
     return ValueError(f"{what}: expected shape {tuple(expected)}, but got shape {tuple(given)}.")
 
 
+def dtype_mismatch(what: str, expected, given) -> TypeError:
+    return TypeError(
+        f"{what}: expected dtype {expected}, but got dtype {given}. A tangent or "
+        f"cotangent has the dtype of its primal (a complex one for a real primal "
+        f"would lose its imaginary part: take fnp.real of it if that is what you mean)."
+    )
+
+
 def structure_mismatch(what: str, expected, given) -> TypeError:
     return TypeError(f"{what}: expected the structure {expected}, but got {given}.")
 

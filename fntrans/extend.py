@@ -17,6 +17,7 @@ from fntrans import errors
 from fntrans.core.aval import ShapedArray
 from fntrans.core.primitive import Primitive
 from fntrans.core.tracer import Tracer
+from fntrans.interpreters.ad_util import checked_like
 from fntrans.interpreters.batching import looped_batch
 from fntrans.interpreters.transpose import vjp_from_jvp
 
@@ -108,7 +109,8 @@ class primitive:
                 raise errors.missing_extend_rule(
                     f"{self.prim.name} (argument {position})", "reverse-mode (VJP)", "defvjp"
                 )
-            cts.append(maker(ans, *args, **dict(kwargs))(ct))
+            what = f"the defvjp rule of {self.prim.name} (argument {position})"
+            cts.append(checked_like(maker(ans, *args, **dict(kwargs))(ct), args[position], what))
         return tuple(cts)
 
     def _jvp(self, primals, tangents, *, layout, kwargs):
@@ -125,7 +127,8 @@ class primitive:
                 raise errors.missing_extend_rule(
                     f"{self.prim.name} (argument {position})", "forward-mode (JVP)", "defjvp"
                 )
-            term = jvpfun(t, ans, *args, **dict(kwargs))
+            what = f"the defjvp rule of {self.prim.name} (argument {position})"
+            term = checked_like(jvpfun(t, ans, *args, **dict(kwargs)), ans, what)
             out = term if out is None else out + term
         return ans, out
 

@@ -122,3 +122,79 @@ def test_full_of_a_traced_value_takes_the_dtype_asked_for():
         ft.make_jaxpr(lambda x: fnp.full(3, x, dtype=np.float32))(1.0).outvars[0].aval.dtype
         == np.float32
     )
+
+
+def _custom_vjp_returning(bwd):
+    @ft.custom_vjp
+    def f(a):
+        return fnp.sum(a)
+
+    f.defvjp(lambda a: (fnp.sum(a), None), bwd)
+    return f
+
+
+@pytest.mark.parametrize(
+    "bwd, shape",
+    [(lambda r, g: (g,), ()), (lambda r, g: (fnp.ones(2) * g,), (2,))],
+    ids=["scalar", "wrong-length"],
+)
+def test_custom_vjp_bwd_of_the_wrong_shape_raises(bwd, shape):
+    msg = f"custom_vjp bwd of f: the cotangent of argument 0: expected shape (3,), but got shape {shape}."
+    with pytest.raises(ValueError, match=re.escape(msg)):
+        ft.grad(_custom_vjp_returning(bwd))(np.ones(3))
+    assert (
+        ft.grad(_custom_vjp_returning(lambda r, g: (fnp.ones(3) * g,)))(np.ones(3)).tolist()
+        == [1.0] * 3
+    )
+
+
+def test_custom_vjp_bwd_of_a_complex_cotangent_for_a_real_input_raises():
+    msg = "custom_vjp bwd of f: the cotangent of argument 0: expected dtype float64, but got dtype complex128."
+    with pytest.raises(TypeError, match=re.escape(msg)):
+        ft.grad(_custom_vjp_returning(lambda r, g: (fnp.ones(3) * (1 + 1j),)))(np.ones(3))
+
+
+def test_custom_jvp_rule_of_the_wrong_shape_raises():
+    @ft.custom_jvp
+    def f(x):
+        return x * 2.0
+
+    f.defjvp(lambda primals, tangents: (f(primals[0]), fnp.sum(tangents[0])))
+    msg = "custom_jvp rule of f: the output tangent: expected shape (3,), but got shape ()."
+    with pytest.raises(ValueError, match=re.escape(msg)):
+        ft.jvp(f, (np.ones(3),), (np.ones(3),))
+    with pytest.raises(ValueError, match=re.escape(msg)):
+        ft.grad(lambda x: fnp.sum(f(x)))(np.ones(3))
+
+
+def test_extend_rules_of_the_wrong_shape_raise():
+    from fntrans.extend import defjvp, defvjp, primitive
+
+    @primitive
+    def double(x):
+        return 2.0 * x
+
+    defvjp(double, lambda ans, x: lambda g: np.sum(g))
+    msg = "the defvjp rule of double (argument 0): expected shape (3,), but got shape ()."
+    with pytest.raises(ValueError, match=re.escape(msg)):
+        ft.grad(lambda x: fnp.sum(double(x)))(np.ones(3))
+
+    @primitive
+    def triple(x):
+        return 3.0 * x
+
+    defjvp(triple, lambda g, ans, x: np.sum(g))
+    msg = "the defjvp rule of triple (argument 0): expected shape (3,), but got shape ()."
+    with pytest.raises(ValueError, match=re.escape(msg)):
+        ft.jvp(triple, (np.ones(3),), (np.ones(3),))
+
+
+def test_complex_cotangent_for_a_real_output_raises():
+    _, vjp_fn = ft.vjp(fnp.sin, np.ones(2))
+    msg = "vjp_fn: the cotangent: expected dtype float64, but got dtype complex128."
+    with pytest.raises(TypeError, match=re.escape(msg)):
+        vjp_fn(np.ones(2) * 1j)
+    msg = "jvp: tangent 0: expected dtype float64, but got dtype complex128."
+    with pytest.raises(TypeError, match=re.escape(msg)):
+        ft.jvp(fnp.sin, (np.ones(2),), (np.ones(2) * 1j,))
+    assert vjp_fn(np.ones(2, np.float32))[0].dtype == np.float64  # another precision is cast

@@ -4,10 +4,12 @@ and cotangents fitted to their primal's dtype."""
 
 from __future__ import annotations
 
+from fntrans import errors
 from fntrans.core import constants
-from fntrans.primitives.elementwise import add, fit_cotangent
+from fntrans.core.aval import dtype_of, shape_of
+from fntrans.primitives.elementwise import add, convert_element_type, fit_cotangent
 
-__all__ = ["add_tangents", "fit_cotangent", "instantiate"]
+__all__ = ["add_tangents", "checked_like", "fit_cotangent", "instantiate"]
 
 
 def add_tangents(a, b):
@@ -20,3 +22,17 @@ def add_tangents(a, b):
 def instantiate(t, like):
     """A tangent or cotangent as an array: zeros shaped like ``like`` for a symbolic zero."""
     return constants.zeros_like(like) if t is None else t
+
+
+def checked_like(t, like, what: str):
+    """A tangent or cotangent ``t`` given for ``like`` (by a user's rule or
+    call), checked: the same shape, and a dtype of the same kind (a float of
+    another precision is cast). ``what`` names it in the error."""
+    if tuple(shape_of(t)) != tuple(shape_of(like)):
+        raise errors.shape_mismatch(what, shape_of(like), shape_of(t))
+    dtype, expected = dtype_of(t), dtype_of(like)
+    if dtype != expected:
+        if dtype.kind != expected.kind and not (dtype.kind in "biu" and expected.kind in "fc"):
+            raise errors.dtype_mismatch(what, expected, dtype)
+        t = convert_element_type(t, dtype=expected)
+    return t
