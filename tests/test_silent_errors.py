@@ -198,3 +198,26 @@ def test_complex_cotangent_for_a_real_output_raises():
     with pytest.raises(TypeError, match=re.escape(msg)):
         ft.jvp(fnp.sin, (np.ones(2),), (np.ones(2) * 1j,))
     assert vjp_fn(np.ones(2, np.float32))[0].dtype == np.float64  # another precision is cast
+
+
+def _write_and_weigh(v, i):
+    b = fnp.zeros(3)
+    b[i] = v
+    return fnp.sum(b * np.array([1.0, 10.0, 100.0]))
+
+
+def test_vmap_of_grad_through_repeated_per_example_indices_credits_the_last_write():
+    V, I = np.ones((2, 2)), np.array([[0, 0], [1, 2]])
+    batched = ft.vmap(ft.grad(_write_and_weigh))(V, I)
+    np.testing.assert_array_equal(batched, [[0.0, 1.0], [10.0, 100.0]])
+    np.testing.assert_array_equal(batched, [ft.grad(_write_and_weigh)(v, i) for v, i in zip(V, I)])
+
+
+def test_grad_through_a_data_dependent_repeated_index_under_vmap():
+    def f(x):
+        b = fnp.at(fnp.zeros(3))[fnp.argmax(x) * np.array([1, 1])].set(x[:2])
+        return fnp.sum(b * np.array([1.0, 10.0, 100.0]))
+
+    X = np.array([[1.0, 3.0, 2.0], [5.0, 1.0, 0.0]])
+    np.testing.assert_array_equal(ft.vmap(ft.grad(f))(X), [ft.grad(f)(x) for x in X])
+    np.testing.assert_array_equal(ft.vmap(ft.grad(f))(X), [[0, 10, 0], [0, 1, 0]])

@@ -41,6 +41,11 @@ def ones_like(x, dtype=None):
     return full(shape_of(x), 1, dtype_of(x) if dtype is None else dtype, like=x)
 
 
+def arange(n: int, dtype, *, like):
+    """``0, 1, ..., n - 1`` on ``like``'s backend."""
+    return module_for(like).arange(n, dtype=dtype)
+
+
 def eye(n: int, dtype, *, like):
     """The ``n`` by ``n`` identity matrix on ``like``'s backend."""
     return module_for(like).eye(n, dtype=dtype)

@@ -9,13 +9,15 @@ on a zero-stride stand-in array, the result shape.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from fntrans.core import constants
-from fntrans.core.aval import ShapedArray, shape_of
+from fntrans.core.aval import ShapedArray, aval_of, shape_of
 from fntrans.core.primitive import Primitive, Undefined
 from fntrans.primitives.broadcasting import bdim_to_front, broadcast_to
-from fntrans.primitives.elementwise import mul
+from fntrans.primitives.elementwise import add, eq, select
 from fntrans.primitives.shape import move_axis, reshape, transpose
 
 
@@ -215,17 +217,27 @@ def _scatter_jvp(primals, tangents, *, indexer):
     return ans, scatter_p.bind(tx, tv, *arrays, indexer=indexer)
 
 
-def _winners(shape, arrays, indexer):
-    """Which updates land when an index repeats an element: NumPy keeps the last.
-    ``None`` when every element is written at most once."""
-    if not arrays or any(not isinstance(a, np.ndarray) for a in arrays):
+def _landed(like, arrays, indexer):
+    """Which updates land where an index repeats an element (NumPy keeps the
+    last write): true where an update lands, false where a later one
+    overwrites it; ``None`` when every update lands. Computed with
+    primitives, so traced index arrays (per example under vmap) work too."""
+    if not arrays:
+        return None  # a basic index never repeats an element
+    shape = shape_of(like)
+    target = getitem_p.shape(
+        ShapedArray(shape, np.dtype(np.intp)), *(aval_of(a) for a in arrays), indexer=indexer
+    ).shape
+    size = math.prod(target)
+    # number the updates from 1 and write the numbers: the last write stays
+    numbers = reshape(add(constants.arange(size, np.intp, like=like), 1), target)
+    written = scatter_p.bind(
+        constants.full(shape, 0, np.intp, like=like), numbers, *arrays, indexer=indexer
+    )
+    landed = eq(getitem_p.bind(written, *arrays, indexer=indexer), numbers)
+    if isinstance(landed, np.ndarray) and landed.all():
         return None
-    index = _full_index(indexer, arrays)
-    positions = np.arange(_stand_in(ShapedArray(shape, np.int8))[index].size)
-    ids = np.full(shape, -1)
-    ids[index] = positions.reshape(ids[index].shape)
-    landed = ids[index].reshape(-1) == positions
-    return None if landed.all() else landed.reshape(ids[index].shape)
+    return landed
 
 
 def _scatter_transpose(ct, x, v, *arrays, indexer):
@@ -233,9 +245,9 @@ def _scatter_transpose(ct, x, v, *arrays, indexer):
     ct_v = None
     if type(v) is Undefined:
         ct_v = getitem_p.bind(ct, *arrays, indexer=indexer)
-        landed = _winners(ct.shape, arrays, indexer)
+        landed = _landed(ct, arrays, indexer)
         if landed is not None:
-            ct_v = mul(ct_v, landed)
+            ct_v = select(landed, ct_v, 0.0)
     return (ct_x, ct_v) + (None,) * len(arrays)
 
 
