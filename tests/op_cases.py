@@ -424,4 +424,30 @@ OP_CASES = [
         shapes=[((3,), (3,)), ((2, 2), ())],
     ),
     binary("setitem", _assigned, shapes=[((3,), (2,)), ((3, 2), (2, 2))]),
+    binary(
+        "at_multiply_repeated",
+        lambda x, y: fnp.at(x)[np.array([1, 1, 0])].multiply(y),
+        shapes=[((3,), (3,)), ((2, 2), ())],
+        away_from=(0.0,),  # second derivatives at an exact zero: see the rule
+    ),
+    binary(
+        "at_divide_power_repeated",
+        lambda x, y: (
+            fnp.at(x)[np.array([1, 1, 0])].divide(y) + fnp.at(x)[np.array([2, 2])].power(y[:2])
+        ),
+        (POSITIVE, POSITIVE),
+        shapes=[((3,), (3,))],
+    ),
+    binary(
+        "at_max_repeated",
+        lambda x, y: fnp.at(x)[np.array([1, 1, 0])].max(y),
+        shapes=[((3,), (3,)), ((2, 2), ())],
+        distinct=True,
+    ),
+    binary(
+        "at_min_repeated",
+        lambda x, y: fnp.at(x)[np.array([1, 1, 0])].min(y),
+        shapes=[((3,), (3,))],
+        distinct=True,
+    ),
 ]

@@ -99,12 +99,23 @@ def test_at_methods_match_numpy_and_differentiate(method):
     check_grads(lambda x, *a: getattr(fnp.at(x)[idx], method)(*a), (x,) + args, order=2)
 
 
-def test_at_multiply_with_repeated_indices_is_a_clear_error():
-    with pytest.raises(
-        NotImplementedError,
-        match=re.escape(".at[...].multiply with repeated indices is not supported"),
-    ):
-        fnp.at(np.ones(3))[np.array([0, 0])].multiply(2.0)
+@pytest.mark.parametrize(
+    "update, expected",
+    [
+        (lambda ref: ref.multiply(np.array([2.0, 3.0])), [6.0, 1.0, 1.0]),
+        (lambda ref: ref.divide(np.array([2.0, 4.0])), [0.125, 1.0, 1.0]),
+        (lambda ref: ref.power(np.array([2.0, 3.0])), [1.0, 1.0, 1.0]),
+        (lambda ref: ref.min(np.array([0.5, -1.0])), [-1.0, 1.0, 1.0]),
+        (lambda ref: ref.max(np.array([3.0, 2.0])), [3.0, 1.0, 1.0]),
+    ],
+    ids=["multiply", "divide", "power", "min", "max"],
+)
+def test_at_combines_every_update_at_a_repeated_index(update, expected):
+    # as JAX: x[0] * 2 * 3, x[0] / (2 * 4), x[0] ** (2 * 3), min and max of all
+    index = np.array([0, 0])
+    np.testing.assert_array_equal(update(fnp.at(np.ones(3))[index]), expected)
+    batched = ft.vmap(lambda x: update(x.at[index]))(np.ones((2, 3)))
+    np.testing.assert_array_equal(batched, [expected, expected])
 
 
 def test_at_on_plain_arrays_never_mutates_them():

@@ -221,3 +221,17 @@ def test_grad_through_a_data_dependent_repeated_index_under_vmap():
     X = np.array([[1.0, 3.0, 2.0], [5.0, 1.0, 0.0]])
     np.testing.assert_array_equal(ft.vmap(ft.grad(f))(X), [ft.grad(f)(x) for x in X])
     np.testing.assert_array_equal(ft.vmap(ft.grad(f))(X), [[0, 10, 0], [0, 1, 0]])
+
+
+@pytest.mark.parametrize("method", ["multiply", "divide", "power", "min", "max"])
+def test_vmap_of_grad_of_combining_updates_at_per_example_repeated_indices(method):
+    def f(x, v, i):
+        return fnp.sum(getattr(x.at[i], method)(v) * np.array([1.0, 10.0, 100.0]))
+
+    X = np.array([[1.5, 2.0, 0.5], [0.7, 1.2, 2.5]])
+    V = np.array([[2.0, 3.0, 0.5], [1.5, 0.4, 2.0]])
+    index = np.array([[0, 0, 2], [1, 2, 2]])
+    batched = ft.vmap(ft.grad(f, argnums=(0, 1)))(X, V, index)
+    looped = [ft.grad(f, argnums=(0, 1))(x, v, i) for x, v, i in zip(X, V, index)]
+    for got, expected in zip(batched, zip(*looped)):
+        np.testing.assert_allclose(got, np.stack(expected))

@@ -23,10 +23,10 @@ from fntrans.numpy._util import asarray, assignable, operand
 from fntrans.primitives.broadcasting import broadcast_to
 from fntrans.primitives.elementwise import add, convert_element_type, div, mul, neg, select
 from fntrans.primitives.indexing import (
-    ARRAY,
     getitem,
     getitem_p,
     scatter_add_p,
+    scatter_combine_p,
     scatter_p,
     split_index,
 )
@@ -111,31 +111,13 @@ def _accumulated(x, index, v):
     return add(x, scatter_add_p.bind(v, *arrays, indexer=indexer, shape=tuple(x.shape)))
 
 
-def _unique_only(x, index, what):
-    indexer, arrays = split_index(index)
-    if arrays and all(isinstance(a, np.ndarray) for a in arrays):
-        flat = np.ravel_multi_index(
-            np.broadcast_arrays(*arrays), [x.shape[i] for i in _array_axes(indexer)], mode="wrap"
-        )
-        if np.unique(flat).size != flat.size:
-            raise NotImplementedError(
-                f".at[...].{what} with repeated indices is not supported; use unique "
-                f"indices, or combine the repeated updates first."
-            )
-
-
-def _array_axes(indexer):
-    """The axes of x that the index arrays address (when they are adjacent)."""
-    axis, axes = 0, []
-    for item in indexer:
-        if item is None:
-            continue
-        if item is Ellipsis:
-            return axes  # arrays after an Ellipsis: checked conservatively
-        if item is ARRAY:
-            axes.append(axis)
-        axis += 1
-    return axes
+def _combined(x, index, v, combine, elementwise):
+    """``x`` with ``v`` combined into ``x[index]`` by ``combine`` ("multiply",
+    "minimum", "maximum"); every update at a repeated index counts."""
+    if _is_full_mask(index, x) and _broadcasts(v, x.shape):
+        return updated(x, index, v, elementwise)
+    indexer, arrays, v = _prepared(x, index, v)
+    return scatter_combine_p.bind(x, v, *arrays, indexer=indexer, combine=combine)
 
 
 class IndexUpdateRef:
@@ -163,31 +145,33 @@ class IndexUpdateRef:
         """A copy of ``x`` with ``values`` subtracted at ``index``."""
         return _accumulated(self.array, self.index, neg(operand(values)))
 
-    def _combined(self, values, combine, what):
-        _unique_only(self.array, self.index, what)
-        return updated(self.array, self.index, values, combine)
-
     def multiply(self, values):
-        """A copy of ``x`` with ``x[index]`` multiplied by ``values``."""
-        return self._combined(values, mul, "multiply")
+        """A copy of ``x`` with ``x[index]`` multiplied by ``values`` (repeats multiply)."""
+        return _combined(self.array, self.index, values, "multiply", mul)
 
     mul = multiply
 
     def divide(self, values):
-        """A copy of ``x`` with ``x[index]`` divided by ``values``."""
-        return self._combined(values, div, "divide")
+        """A copy of ``x`` with ``x[index]`` divided by ``values`` (repeats divide)."""
+        return div(self.array, self._factors(values))
 
     def power(self, values):
-        """A copy of ``x`` with ``x[index]`` raised to ``values``."""
-        return self._combined(values, pow, "power")
+        """A copy of ``x`` with ``x[index]`` raised to ``values`` (repeats multiply
+        the exponents, as JAX does)."""
+        return pow(self.array, self._factors(values))
+
+    def _factors(self, values):
+        # ones with the product of the updates at each indexed element
+        ones = constants.ones_like(self.array)
+        return _combined(ones, self.index, values, "multiply", mul)
 
     def min(self, values):
         """A copy of ``x`` with ``x[index]`` replaced by its minimum with ``values``."""
-        return self._combined(values, min_p.bind, "min")
+        return _combined(self.array, self.index, values, "minimum", min_p.bind)
 
     def max(self, values):
         """A copy of ``x`` with ``x[index]`` replaced by its maximum with ``values``."""
-        return self._combined(values, max_p.bind, "max")
+        return _combined(self.array, self.index, values, "maximum", max_p.bind)
 
 
 class IndexUpdateHelper:

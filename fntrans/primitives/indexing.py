@@ -14,10 +14,10 @@ import math
 import numpy as np
 
 from fntrans.core import constants
-from fntrans.core.aval import ShapedArray, aval_of, shape_of
+from fntrans.core.aval import ShapedArray, aval_of, dtype_of, shape_of
 from fntrans.core.primitive import Primitive, Undefined
 from fntrans.primitives.broadcasting import bdim_to_front, broadcast_to
-from fntrans.primitives.elementwise import add, eq, select
+from fntrans.primitives.elementwise import add, convert_element_type, div, eq, mul, select
 from fntrans.primitives.shape import move_axis, reshape, transpose
 
 
@@ -251,7 +251,8 @@ def _scatter_transpose(ct, x, v, *arrays, indexer):
     return (ct_x, ct_v) + (None,) * len(arrays)
 
 
-def _scatter_batch(prim, vals, dims, *, indexer):
+def _scatter_batch(prim, vals, dims, *, indexer, **params):
+    """Batching of the scatters: an update ``v`` of ``x`` at an index."""
     x, v, *arrays = vals
     if any(d is not None for d in dims[2:]):
         size = next(val.shape[d] for val, d in zip(vals, dims) if d is not None)
@@ -269,14 +270,14 @@ def _scatter_batch(prim, vals, dims, *, indexer):
             v = broadcast_to(v, target)
         v = bdim_to_front(v, dims[1], size)
         v = transpose(v, index.from_examples_perm(len(v.shape)))
-        return scatter_p.bind(x, v, *index.arrays, indexer=index.indexer), 0
+        return prim.bind(x, v, *index.arrays, indexer=index.indexer, **params), 0
     size = next(val.shape[d] for val, d in zip(vals, dims) if d is not None)
     x = bdim_to_front(x, dims[0], size)
     if dims[1] is None:  # the same update for every example: shape it like one target
         target = _stand_in(ShapedArray(x.shape[1:], x.dtype))[_full_index(indexer, arrays)]
         v = broadcast_to(v, target.shape)
     v = move_axis(bdim_to_front(v, dims[1], size), 0, _batch_position(indexer, arrays))
-    return scatter_p.bind(x, v, *arrays, indexer=(slice(None),) + indexer), 0
+    return prim.bind(x, v, *arrays, indexer=(slice(None),) + indexer, **params), 0
 
 
 scatter_p = Primitive(
@@ -285,6 +286,74 @@ scatter_p = Primitive(
     shape=lambda x, v, *arrays, indexer: x,
     jvp=_scatter_jvp,
     transpose=_scatter_transpose,
+    batch=_scatter_batch,
+)
+
+
+# ---- scatter_combine: x with updates combined into it, repeated indices included ----
+#
+# ``combine`` is "multiply", "minimum" or "maximum" (``x.at[i].multiply(v)``,
+# ``.min``, ``.max``): every update reaching an element is combined into it,
+# as NumPy's ``ufunc.at`` does.
+
+
+def _scatter_combine_impl(xp, x, v, *arrays, indexer, combine):
+    out = x.copy()
+    getattr(xp, combine).at(out, _full_index(indexer, arrays), v)
+    return out
+
+
+def _scatter_combine_jvp(primals, tangents, *, indexer, combine):
+    x, v, *arrays = primals
+    tx, tv = tangents[0], tangents[1]
+    ans = scatter_combine_p.bind(x, v, *arrays, indexer=indexer, combine=combine)
+    tx = constants.zeros_like(x) if tx is None else tx
+    tv = constants.zeros_like(v) if tv is None else tv
+
+    def gather(a):
+        return getitem_p.bind(a, *arrays, indexer=indexer)
+
+    def scatter_sum(u):
+        return scatter_add_p.bind(u, *arrays, indexer=indexer, shape=shape_of(x))
+
+    dtype = dtype_of(ans)
+    if combine == "multiply":
+        # ans = x * P, P the product of the updates reaching each element;
+        # dP sums each update's tangent times the product of the others: from
+        # the product Q of the nonzero updates and the count Z of zero ones,
+        # that is Q / v (no zero), Q (v the only zero) or 0 (another zero).
+        # Exact to first order everywhere; the second derivative in two
+        # updates of one element is taken as 0 where one of them is exactly 0.
+        zero = eq(v, 0.0)
+        nonzero = select(zero, 1.0, v)
+        q = gather(_combined_into_ones(x, nonzero, arrays, indexer))
+        zeros_there = gather(scatter_sum(convert_element_type(zero, dtype=dtype)))
+        others = select(
+            zero,
+            select(eq(zeros_there, 1.0), q, 0.0),
+            select(eq(zeros_there, 0.0), div(q, nonzero), 0.0),
+        )
+        product = _combined_into_ones(x, v, arrays, indexer)
+        return ans, add(mul(tx, product), mul(x, scatter_sum(mul(tv, others))))
+    # minimum and maximum: the tangent of whichever attains the result, averaged over ties
+    attains = convert_element_type(eq(v, gather(ans)), dtype=dtype)
+    kept = convert_element_type(eq(x, ans), dtype=dtype)
+    count = add(scatter_sum(attains), kept)
+    return ans, div(add(mul(tx, kept), scatter_sum(mul(tv, attains))), count)
+
+
+def _combined_into_ones(x, v, arrays, indexer):
+    """Ones shaped like ``x`` times the product of the updates ``v`` at each element."""
+    ones = constants.ones_like(x)
+    return scatter_combine_p.bind(ones, v, *arrays, indexer=indexer, combine="multiply")
+
+
+scatter_combine_p = Primitive(
+    "scatter_combine",
+    impl=_scatter_combine_impl,
+    shape=lambda x, v, *arrays, indexer, combine: x,
+    jvp=_scatter_combine_jvp,
+    # reverse mode transposes the JVP, which is linear in the tangents
     batch=_scatter_batch,
 )
 
@@ -343,4 +412,4 @@ def take_along_axis(x, indices, axis: int):
     return getitem(x, tuple(index))
 
 
-__all__ = ["getitem_p", "scatter_add_p", "scatter_p"]
+__all__ = ["getitem_p", "scatter_add_p", "scatter_p", "scatter_combine_p"]
