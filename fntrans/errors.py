@@ -104,6 +104,14 @@ def shape_mismatch(what: str, expected, given) -> ValueError:
     return ValueError(f"{what}: expected shape {tuple(expected)}, but got shape {tuple(given)}.")
 
 
+def out_argument(name: str) -> TypeError:
+    return TypeError(
+        f"fntrans.numpy does not write results into out= arrays ({name}): arrays "
+        f"are values under a transform. Use the returned array instead "
+        f"(y = fnp.{name}(x) rather than fnp.{name}(x, out=y))."
+    )
+
+
 def dtype_mismatch(what: str, expected, given) -> TypeError:
     return TypeError(
         f"{what}: expected dtype {expected}, but got dtype {given}. A tangent or "

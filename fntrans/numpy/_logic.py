@@ -70,8 +70,13 @@ def isscalar(element) -> bool:
 
 
 def result_type(*arrays_and_dtypes):
-    """NumPy's ``result_type``, accepting traced arrays."""
-    return np.result_type(*(a.dtype if hasattr(a, "dtype") else a for a in arrays_and_dtypes))
+    """NumPy's ``result_type``, accepting traced arrays.
+
+    >>> import numpy as np, fntrans.numpy as fnp
+    >>> fnp.result_type(np.ones(2, np.float32), np.float64)
+    dtype('float64')
+    """
+    return np.result_type(*(a.dtype if isinstance(a, Tracer) else a for a in arrays_and_dtypes))
 
 
 def any(a, axis=None, keepdims: bool = False):

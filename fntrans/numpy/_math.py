@@ -10,6 +10,7 @@ import math
 
 import numpy as np
 
+from fntrans import errors
 from fntrans.core.aval import dtype_of
 from fntrans.core.tracer import Tracer
 from fntrans.numpy._indexing import where
@@ -143,8 +144,12 @@ def divmod(x, y, /):
     return floor_divide(x, y), remainder(x, y)
 
 
-def clip(a, a_min=None, a_max=None):
-    """NumPy's ``clip``: limits ``a`` to ``[a_min, a_max]``."""
+def clip(a, a_min=None, a_max=None, out=None, *, min=None, max=None):
+    """NumPy's ``clip``: limits ``a`` to ``[a_min, a_max]`` (or ``min=``, ``max=``)."""
+    if out is not None:
+        raise errors.out_argument("clip")
+    a_min = min if a_min is None else a_min
+    a_max = max if a_max is None else a_max
     if a_min is not None:
         a = maximum(a, a_min)
     if a_max is not None:

@@ -18,17 +18,20 @@ from fntrans.primitives.shape import reshape, transpose
 from fntrans.primitives.sorting import sort
 
 
-def mean(a, axis=None, dtype=None, keepdims: bool = False):
-    """Mean of elements over ``axis``.
+def mean(a, axis=None, dtype=None, out=None, keepdims: bool = False, *, where=True):
+    """Mean of elements over ``axis`` (of those in ``where``).
 
     >>> import fntrans.numpy as fnp
     >>> fnp.mean(fnp.array([1.0, 2.0, 6.0]))
     np.float64(3.0)
     """
     a = asarray(a)
-    axes = normalize_axes(axis, a.ndim)
-    count = math.prod([a.shape[i] for i in axes])
-    total = sum(a, axis, dtype, keepdims)
+    axes = normalize_axes(axis, a.ndim) if a.ndim else ()
+    if where is True:
+        count = math.prod([a.shape[i] for i in axes])
+    else:
+        count = sum(broadcast_to(where, a.shape), axis, np.float64, keepdims=keepdims)
+    total = sum(a, axis, dtype, out, keepdims, where=where)
     if total.dtype.kind not in "fc":
         total = ew.convert_element_type(total, dtype=np.float64)
     return ew.div(total, count)

@@ -378,6 +378,14 @@ def split_index(index):
             if array.dtype == np.bool_:
                 if hasattr(array, "_concrete_or_raise"):
                     array = array._concrete_or_raise("indexing with a boolean mask")
+                if np.ndim(array) == 0:  # x[True] adds an axis, as x[None] does
+                    if not array:
+                        raise NotImplementedError(
+                            "indexing with a scalar False (an empty selection) is not "
+                            "supported; use x[None][:0] for an empty array of that shape."
+                        )
+                    indexer.append(None)
+                    continue
                 for part in np.nonzero(array):
                     indexer.append(ARRAY)
                     arrays.append(part)

@@ -228,6 +228,8 @@ sinc_p = Primitive(
 # ---- binding helpers ----
 
 pow = pow_p.bind
+max = max_p.bind
+min = min_p.bind
 atan2 = atan2_p.bind
 exp = exp_p.bind
 exp2 = exp2_p.bind
