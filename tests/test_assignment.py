@@ -296,3 +296,27 @@ def test_a_view_of_a_new_array_writes_through():
     assert ft.grad(f)(3.0) == 6.0
     assert ft.jvp(f, (3.0,), (1.0,))[1] == 6.0
     np.testing.assert_array_equal(ft.vmap(f)(np.array([1.0, 2.0])), [1.0, 4.0])
+
+
+def _accumulate_then_scale(v):
+    b = fnp.zeros(3)
+    b[[0, 2]] += v  # an integer-array index
+    b[np.array([True, False, True])] *= v  # a boolean mask
+    return fnp.sum(b)
+
+
+def _assign_into_arithmetic_on_zeros(v):
+    b = fnp.zeros(3) + 1.0  # still an assignable array of this transform
+    b[0] = v
+    return fnp.sum(b)
+
+
+@pytest.mark.parametrize(
+    "f, value, derivative",
+    [(_accumulate_then_scale, 8.0, 8.0), (_assign_into_arithmetic_on_zeros, 4.0, 1.0)],
+)
+def test_in_place_updates_of_arrays_made_inside_the_function(f, value, derivative):
+    assert f(2.0) == value
+    assert ft.grad(f)(2.0) == derivative
+    assert ft.jvp(f, (2.0,), (1.0,)) == (value, derivative)
+    np.testing.assert_array_equal(ft.vmap(f)(np.array([2.0, 2.0])), [value, value])

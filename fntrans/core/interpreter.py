@@ -46,6 +46,17 @@ class Interpreter:
     def process_primitive(self, prim, args, params):
         raise NotImplementedError
 
+    def lift(self, value):
+        """``value`` as a constant of this transform: a tracer that can be assigned into."""
+        raise NotImplementedError
+
+    def lift_all(self, ans, multiple_results: bool):
+        """A primitive's result(s) computed from constants of this transform, as
+        its constants, so arithmetic on ``fnp.zeros(3)`` stays assignable."""
+        if multiple_results:
+            return tuple(self.lift(a) for a in ans)
+        return self.lift(ans)
+
     def __repr__(self):
         return f"<{self.name} interpreter, level {self.level}>"
 

@@ -76,15 +76,18 @@ class Batch(Interpreter):
 
     def process_primitive(self, prim, args, params):
         vals, dims = [], []
+        own = False  # whether a tracer of this transform is among the inputs
         for a in args:
             if type(a) is BatchTracer and a._interp is self:
+                own = True
                 vals.append(a.val)
                 dims.append(a.bdim)
             else:
                 vals.append(a)
                 dims.append(None)
-        if all(d is None for d in dims):
-            return prim.bind(*vals, **params)  # the same for every example
+        if all(d is None for d in dims):  # the same for every example
+            ans = prim.bind(*vals, **params)
+            return self.lift_all(ans, prim.multiple_results) if own else ans
         if prim.batch is None:
             raise errors.missing_rule(prim.name, "batching")
         out, out_dim = prim.batch(prim, vals, dims, **params)

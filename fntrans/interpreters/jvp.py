@@ -34,15 +34,19 @@ class JVP(Interpreter):
 
     def process_primitive(self, prim, args, params):
         primals, tangents = [], []
+        own = False  # whether a tracer of this transform is among the inputs
         for a in args:
             if type(a) is JVPTracer and a._interp is self:
+                own = True
                 primals.append(a.primal)
                 tangents.append(a.tangent)
             else:
                 primals.append(a)
                 tangents.append(None)
         if all(t is None for t in tangents):
-            return prim.bind(*primals, **params)
+            ans = prim.bind(*primals, **params)
+            # constants of this transform in, its constant out (still assignable)
+            return self.lift_all(ans, prim.multiple_results) if own else ans
         if prim.jvp is None:
             raise errors.missing_rule(prim.name, "forward-mode (JVP)")
         ans, ans_dot = prim.jvp(primals, tangents, **params)

@@ -79,9 +79,11 @@ class Tape(Interpreter):
         primals, needs, invars = [], [], []
         lower = False  # whether an enclosing transform's tracer is among the inputs
         any_need = False
+        own = False  # whether a constant of this transform is among the inputs
         for a in args:
             need = False
             if type(a) is ReverseTracer and a._interp is self:
+                own = True
                 node = a.node
                 a = a.primal
                 if node is not None:
@@ -98,8 +100,8 @@ class Tape(Interpreter):
             ans = prim.bind(*primals, **params) if inline is None else inline(*primals, **params)
         else:  # nothing else traces these values: compute directly
             ans = prim.impl(array_module(primals), *primals, **params)
-        if not any_need:
-            return ans  # constants in, constant out
+        if not any_need:  # constants in, constant out: assignable if it came from ours
+            return self.lift_all(ans, prim.multiple_results) if own else ans
         if prim.multiple_results:
             nodes = tuple(next(self._counter) if _differentiable(a) else None for a in ans)
             self.eqns.append(Record(prim, invars, nodes, params, primals, needs, ans))
