@@ -19,7 +19,7 @@ from fntrans.core.primitive import Primitive
 from fntrans.core.tracer import Tracer
 from fntrans.interpreters.ad_util import checked_like
 from fntrans.interpreters.batching import looped_batch
-from fntrans.interpreters.transpose import vjp_from_jvp
+from fntrans.interpreters.transpose import jvp_from_vjp, vjp_from_jvp
 
 
 class _Bound:
@@ -115,6 +115,8 @@ class primitive:
 
     def _jvp(self, primals, tangents, *, layout, kwargs):
         if not self.jvpfuns:
+            if self.vjpmakers:  # forward mode from the VJP rules, as autograd's hessian works
+                return jvp_from_vjp(self.prim)(primals, tangents, layout=layout, kwargs=kwargs)
             raise errors.missing_extend_rule(self.prim.name, "forward-mode (JVP)", "defjvp")
         ans = self.prim.bind(*primals, layout=layout, kwargs=kwargs)
         args = self._positional(primals, layout)

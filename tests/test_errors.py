@@ -92,7 +92,18 @@ def test_ufunc_method_without_rule_raises():
     assert_next_call_works()
 
 
-def test_primitive_without_jvp_rule_raises_under_jvp():
+def test_primitive_without_derivative_rules_raises_under_jvp():
+    from fntrans.core.primitive import Primitive
+    from fntrans.primitives.elementwise import ufunc_shape
+
+    no_rules_p = Primitive("no_rules", impl=lambda xp, x: xp.sin(x), shape=ufunc_shape(np.sin))
+    msg = "fntrans has no forward-mode (JVP) rule for 'no_rules'."
+    with pytest.raises(NotImplementedError, match=re.escape(msg)):
+        ft.jvp(no_rules_p.bind, (1.0,), (1.0,))
+    assert_next_call_works()
+
+
+def test_primitive_with_only_a_vjp_rule_works_in_forward_mode():
     from fntrans.core.primitive import Primitive
     from fntrans.primitives.elementwise import ufunc_shape
 
@@ -102,11 +113,10 @@ def test_primitive_without_jvp_rule_raises_under_jvp():
         shape=ufunc_shape(np.sin),
         vjp=lambda ct, ans, x, *, needs: (ct * fnp.cos(x),),
     )
-    msg = "fntrans has no forward-mode (JVP) rule for 'only_vjp'."
-    with pytest.raises(NotImplementedError, match=re.escape(msg)):
-        ft.jvp(only_vjp_p.bind, (1.0,), (1.0,))
+    # forward mode transposes the VJP rule (reverse-over-reverse)
+    assert ft.jvp(only_vjp_p.bind, (0.0,), (2.0,)) == (0.0, 2.0)
     assert ft.grad(only_vjp_p.bind)(0.0) == 1.0
-    assert_next_call_works()
+    assert ft.hessian(only_vjp_p.bind)(0.5) == -np.sin(0.5)
 
 
 @pytest.mark.parametrize(

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+
 from fntrans import errors
 from fntrans.core.interpreter import Interpreter
 from fntrans.core.tracer import PrimalTracer
+from fntrans.interpreters.transpose import jvp_from_vjp
 
 
 class JVPTracer(PrimalTracer):
@@ -17,6 +20,14 @@ class JVPTracer(PrimalTracer):
 
     def carries_derivative(self) -> bool:
         return self.tangent is not None
+
+
+@functools.cache
+def _jvp_from_vjp(prim):
+    # A primitive with a VJP rule but no JVP rule: transpose its VJP.
+    if prim.vjp is None:
+        raise errors.missing_rule(prim.name, "forward-mode (JVP)")
+    return jvp_from_vjp(prim)
 
 
 class JVP(Interpreter):
@@ -47,9 +58,8 @@ class JVP(Interpreter):
             ans = prim.bind(*primals, **params)
             # constants of this transform in, its constant out (still assignable)
             return self.lift_all(ans, prim.multiple_results) if own else ans
-        if prim.jvp is None:
-            raise errors.missing_rule(prim.name, "forward-mode (JVP)")
-        ans, ans_dot = prim.jvp(primals, tangents, **params)
+        jvp = prim.jvp or _jvp_from_vjp(prim)
+        ans, ans_dot = jvp(primals, tangents, **params)
         if prim.multiple_results:
             return tuple(self._wrap(a, t) for a, t in zip(ans, ans_dot))
         return self._wrap(ans, ans_dot)

@@ -85,3 +85,29 @@ def vjp_from_jvp(prim):
         return tuple(next(cts_in) if need else None for need in needs)
 
     return vjp
+
+
+def jvp_from_vjp(prim):
+    """A JVP rule for ``prim`` from its VJP rule: the VJP is linear in the
+    cotangent; staged as a program and transposed, it maps tangents to the
+    output's tangent (reverse-over-reverse, as autograd does).
+
+    Used where a primitive has a VJP rule but no JVP rule (``extend.defvjp``).
+    """
+
+    def jvp(primals, tangents, **params):
+        ans = prim.bind(*primals, **params)
+        outs = ans if prim.multiple_results else (ans,)
+        needs = tuple(t is not None for t in tangents)
+        with new_interpreter(Staging(prim.name)) as staging:
+            cts = [staging.new_input(aval_of(a)) for a in outs]
+            ct = tuple(cts) if prim.multiple_results else cts[0]
+            cts_in = prim.vjp(ct, ans, *primals, needs=needs, **params)
+            pairs = [(c, t) for c, t in zip(cts_in, tangents) if t is not None and c is not None]
+            linear = staging.build(cts, [c for c, _ in pairs])
+        out_dots = transpose_ir(linear, [t for _, t in pairs])
+        if prim.multiple_results:
+            return ans, tuple(out_dots)
+        return ans, out_dots[0]
+
+    return jvp
