@@ -7,7 +7,7 @@ import functools
 from collections.abc import Callable
 
 from fntrans._flat_transforms import jvp_flat, pull_back, trace_shapes, vmap_flat
-from fntrans.core.interpreter import new_interpreter
+from fntrans.core.interpreter import new_interpreter, tracing
 from fntrans.core.primitive import Primitive
 from fntrans.core.tracer import Tracer
 from fntrans.interpreters.reverse import Tape
@@ -59,8 +59,8 @@ checkpoint_p = Primitive(
     jvp=_checkpoint_jvp,
     vjp=_checkpoint_vjp,
     batch=_checkpoint_batch,
-    # recording on traced values: enclosing transforms see fun's operations
-    inline=lambda *args, recording: recording.evaluate(args),
+    # on traced values, enclosing transforms see fun's operations as it is recorded
+    forward=lambda *args, recording: recording.evaluate(args),
     multiple_results=True,
 )
 
@@ -84,8 +84,8 @@ def checkpoint(fun: Callable) -> Callable:
     @functools.wraps(fun)
     def checkpointed(*args):
         flat, in_tree = tree_flatten(args)
-        if not any(isinstance(x, Tracer) for x in flat):
-            return fun(*args)
+        if not any(i.differentiates == "reverse" or i.records for i in tracing(flat)):
+            return fun(*args)  # it only matters to reverse mode
         out_tree = []
 
         def fun_flat(*leaves):

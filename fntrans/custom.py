@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import functools
 import inspect
+import threading
 from collections.abc import Callable, Sequence
 
 from fntrans import errors
 from fntrans._flat_transforms import jvp_flat, trace_shapes, vmap_flat
 from fntrans.core import constants
-from fntrans.core.interpreter import current_stack, top_interpreter
+from fntrans.core.interpreter import tracing
 from fntrans.core.primitive import Primitive
 from fntrans.interpreters.ad_util import checked_like, instantiate
 from fntrans.primitives.broadcasting import reduce_sum
@@ -58,9 +59,28 @@ custom_jvp_call_p = Primitive(
 
 # ---- custom_vjp_call: fwd gives the outputs and the residuals, bwd the cotangents ----
 #
-# The results are the outputs followed by the residuals, so reverse mode keeps
-# the residuals from the forward pass; the user sees the outputs only, so no
-# cotangent ever reaches a residual.
+# Evaluated, it is fun (so fwd, which may call the function itself, runs only
+# for differentiation). Reverse mode records fwd instead: its results are the
+# outputs followed by the residuals, so the tape keeps the residuals; the user
+# sees the outputs only, so no cotangent ever reaches a residual.
+
+
+class _InsideFwd(threading.local):
+    depth = 0
+
+
+_inside_fwd = _InsideFwd()
+
+
+def _recorded_fwd(*args, fun, fwd, bwd, n_out):
+    # While fwd runs for a tape, a forward mode meeting a custom_vjp function
+    # (fwd calling the function itself, under hessian or hvp) differentiates
+    # its plain function rather than refusing.
+    _inside_fwd.depth += 1
+    try:
+        return tuple(fwd(*args))
+    finally:
+        _inside_fwd.depth -= 1
 
 
 def _custom_vjp_vjp(cts, ans, *args, needs, fun, fwd, bwd, n_out):
@@ -70,12 +90,13 @@ def _custom_vjp_vjp(cts, ans, *args, needs, fun, fwd, bwd, n_out):
 
 
 def _custom_vjp_jvp(primals, tangents, *, fun, fwd, bwd, n_out):
-    # Forward mode differentiates fwd itself (this is reached in
-    # forward-over-reverse: the user-facing wrapper refuses a direct jvp).
-    return jvp_flat(fwd, primals, tangents)
+    # The user-facing wrapper refuses a direct jvp; a rule reaching here
+    # differentiates the function itself.
+    return jvp_flat(fun, primals, tangents)
 
 
 def _custom_vjp_batch(prim, vals, dims, *, fun, fwd, bwd, n_out):
+    fun_b = vmap_flat(fun, dims)
     fwd_b = vmap_flat(fwd, dims)
 
     def bwd_b(residuals, cts):
@@ -90,19 +111,19 @@ def _custom_vjp_batch(prim, vals, dims, *, fun, fwd, bwd, n_out):
             reduce_sum(c, (0,)) if d is None and c is not None else c for c, d in zip(cts_in, dims)
         ]
 
-    outs = prim.bind(*vals, fun=fun, fwd=fwd_b, bwd=bwd_b, n_out=n_out)
+    outs = prim.bind(*vals, fun=fun_b, fwd=fwd_b, bwd=bwd_b, n_out=n_out)
     return outs, (0,) * len(outs)
 
 
 custom_vjp_call_p = Primitive(
     "custom_vjp_call",
-    impl=lambda xp, *args, fun, fwd, bwd, n_out: tuple(fwd(*args)),
-    shape=lambda *avals, fun, fwd, bwd, n_out: trace_shapes(fwd, avals),
+    impl=lambda xp, *args, fun, fwd, bwd, n_out: tuple(fun(*args)),
+    shape=lambda *avals, fun, fwd, bwd, n_out: trace_shapes(fun, avals),
     jvp=_custom_vjp_jvp,
     vjp=_custom_vjp_vjp,
     batch=_custom_vjp_batch,
     # enclosing transforms differentiate fwd itself (higher orders: fwd and bwd)
-    inline=lambda *args, fun, fwd, bwd, n_out: tuple(fwd(*args)),
+    forward=_recorded_fwd,
     multiple_results=True,
 )
 
@@ -218,7 +239,7 @@ class custom_jvp(_CustomRule):
         if self.jvp is None:
             raise self._missing("JVP", f"@{self.__name__}.defjvp")
         args, nondiff, diff, flat, in_tree = self._prepare(args, kwargs)
-        if top_interpreter(flat) is None:
+        if not _rules_matter(flat):
             return self.fun(*args)
         structure = _Structure()
 
@@ -284,15 +305,22 @@ class custom_vjp(_CustomRule):
         if self.fwd is None:
             raise self._missing("VJP", f"{self.__name__}.defvjp(fwd, bwd)")
         args, nondiff, diff, flat, in_tree = self._prepare(args, kwargs)
-        top = top_interpreter(flat)
-        if top is None:
+        if not _rules_matter(flat):
             return self.fun(*args)
-        if _forward_mode_first(top):
+        modes = [i.differentiates for i in tracing(flat) if i.differentiates]
+        if modes and modes[0] == "forward":
+            if _inside_fwd.depth:  # forward mode differentiating a fwd that calls us
+                return self.fun(*args)
+            # forward mode meets this call before any reverse mode does (under a
+            # tape, an enclosing jvp is forward-over-reverse, which
+            # differentiates fwd and bwd)
             raise errors.jvp_of_custom_vjp(self.__name__)
         structure = _Structure()
 
         def fun_flat(*leaves):
-            return tree_flatten(self._call_with(nondiff, in_tree, leaves))[0]
+            out_flat, structure.out = tree_flatten(self._call_with(nondiff, in_tree, leaves))
+            structure.n_out = len(out_flat)
+            return out_flat
 
         def fwd_flat(*leaves):
             out, res = self.fwd(*_merged(nondiff, tree_unflatten(in_tree, leaves)))
@@ -326,15 +354,11 @@ class custom_vjp(_CustomRule):
         return tree_unflatten(structure.out, list(outs[: structure.n_out]))
 
 
-def _forward_mode_first(top) -> bool:
-    """Whether forward mode would meet this call before any reverse mode does:
-    walking down from the innermost transform involved, past batching and
-    staging, a JVP comes before a tape. (Under a tape, an enclosing JVP is
-    forward-over-reverse, which differentiates fwd and bwd.)"""
-    for interp in reversed(current_stack()[: top.level + 1]):
-        if interp.differentiates is not None:
-            return interp.differentiates == "forward"
-    return False
+def _rules_matter(values) -> bool:
+    """Whether a transform that differentiates ``values``, or records them into
+    a program (which may be differentiated later), traces them: to any other
+    (vmap), a function with custom rules is just the function."""
+    return any(i.differentiates or i.records for i in tracing(values))
 
 
 class _NOut:

@@ -235,3 +235,38 @@ def test_vmap_of_grad_of_combining_updates_at_per_example_repeated_indices(metho
     looped = [ft.grad(f, argnums=(0, 1))(x, v, i) for x, v, i in zip(X, V, index)]
     for got, expected in zip(batched, zip(*looped)):
         np.testing.assert_allclose(got, np.stack(expected))
+
+
+def test_vmap_of_checkpoint_and_custom_rules_closing_over_batched_values():
+    x, ks = np.array([1.0, 2.0, 3.0]), np.array([1.0, 2.0, 3.0])
+    np.testing.assert_allclose(ft.vmap(lambda a, k: ft.checkpoint(lambda b: b**k)(a))(x, ks), x**ks)
+
+    @ft.custom_jvp
+    def scaled(a):
+        return fnp.sin(a)
+
+    scaled.defjvp(lambda p, t: (scaled(p[0]), fnp.cos(p[0]) * t[0]))
+    np.testing.assert_allclose(ft.vmap(lambda a, k: scaled(a * k))(x, ks), np.sin(x * ks))
+    np.testing.assert_allclose(
+        ft.vmap(lambda a, k: ft.grad(lambda a: scaled(a * k))(a))(x, ks), np.cos(x * ks) * ks
+    )
+
+
+def _sin_whose_fwd_calls_itself():
+    @ft.custom_vjp
+    def f(x):
+        return fnp.sin(x)
+
+    f.defvjp(lambda x: (f(x), x), lambda x, g: (g * fnp.cos(x),))  # JAX's documented pattern
+    return f
+
+
+def test_custom_vjp_whose_fwd_calls_the_function_under_vmap_and_second_order():
+    f = _sin_whose_fwd_calls_itself()
+    x = np.array([1.0, 2.0, 3.0])
+    np.testing.assert_allclose(ft.vmap(f)(x), np.sin(x))
+    np.testing.assert_allclose(ft.hessian(lambda x: fnp.sum(f(x)))(x), np.diag(-np.sin(x)))
+    np.testing.assert_allclose(ft.hvp(lambda x: fnp.sum(f(x)), (x,), (np.ones(3),))[0], -np.sin(x))
+    np.testing.assert_allclose(ft.vmap(ft.grad(lambda a: fnp.sum(f(a))))(x), np.cos(x))
+    with pytest.raises(TypeError, match="jvp cannot be applied directly to f"):
+        ft.jvp(f, (x,), (x,))

@@ -31,12 +31,16 @@ class Interpreter:
     A new transform subclasses this and defines ``process_primitive(prim,
     args, params)``: the tracers' values come in, the rule of ``prim`` for
     this transform runs on them, the results go out wrapped as this
-    interpreter's tracers. It sets ``differentiates`` if it is an AD mode.
+    interpreter's tracers. It sets ``differentiates`` if it is an AD mode,
+    and ``records`` if it stages a program.
     """
 
     __slots__ = ("level", "alive", "name")
     # "forward" or "reverse" for the interpreters of automatic differentiation
     differentiates: str | None = None
+    # whether it records a program that a later transform may differentiate
+    # (so custom rules and checkpoints stay in it as calls)
+    records = False
 
     def __init__(self, name: str):
         self.name = name
@@ -88,6 +92,16 @@ def top_interpreter(values):
         if isinstance(v, Tracer) and (top is None or v._interp.level > top.level):
             top = v._interp
     return top
+
+
+def tracing(values) -> list:
+    """The interpreters whose tracers wrap ``values`` at any depth, innermost first."""
+    found = {}
+    for v in values:
+        while isinstance(v, Tracer):
+            found[v._interp.level] = v._interp
+            v = v.inner
+    return [found[level] for level in sorted(found, reverse=True)]
 
 
 def current_stack() -> list:

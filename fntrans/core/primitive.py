@@ -17,9 +17,11 @@ A primitive's slots, always in this order:
   ``ans=None`` (so it may read only their shape and dtype, as a primitive
   linear in those arguments can: add, mul, matmul);
 - ``batch``: the batching rule (for ``vmap``);
-- ``inline(*args, **params)``: only for call primitives whose function the
-  enclosing transforms should see: how reverse mode computes the outputs on
-  values that enclosing transforms trace (by default, ``bind``).
+- ``forward(*args, **params)``: only for call primitives: how reverse mode
+  computes the results it records (custom_vjp: ``fwd``, outputs then
+  residuals; checkpoint: recording the function's program), instead of
+  ``impl`` (or ``bind``, on values that enclosing transforms trace, which
+  then see the function's operations).
 
 Rules bind primitives, never ``xp``, so they can be traced and differentiated
 again.
@@ -63,7 +65,7 @@ class Primitive:
         transpose=None,
         vjp=None,
         batch=None,
-        inline=None,
+        forward=None,
         multiple_results: bool = False,
         vjp_transposes: bool = False,
     ):
@@ -78,7 +80,7 @@ class Primitive:
         self.transpose = transpose
         self.vjp = vjp
         self.batch = batch
-        self.inline = inline
+        self.forward = forward
         self.multiple_results = multiple_results
 
     def bind(self, *args, **params):

@@ -95,9 +95,10 @@ class Tape(Interpreter):
                 lower = True
             primals.append(a)
             needs.append(need)
-        if lower:
-            inline = prim.inline
-            ans = prim.bind(*primals, **params) if inline is None else inline(*primals, **params)
+        if prim.forward is not None:
+            ans = prim.forward(*primals, **params)
+        elif lower:
+            ans = prim.bind(*primals, **params)
         else:  # nothing else traces these values: compute directly
             ans = prim.impl(array_module(primals), *primals, **params)
         if not any_need:  # constants in, constant out: assignable if it came from ours

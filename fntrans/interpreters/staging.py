@@ -42,6 +42,7 @@ class Staging(Interpreter):
     """Records equations over abstract values into an IR."""
 
     __slots__ = ("eqns", "constvars", "consts")
+    records = True
 
     def __init__(self, name: str = "make_jaxpr"):
         super().__init__(name)
