@@ -6,8 +6,10 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 
+import numpy as np
+
 from fntrans._flat_transforms import jvp_flat, pull_back, trace_shapes, vmap_flat
-from fntrans.core.interpreter import new_interpreter, tracing
+from fntrans.core.interpreter import new_interpreter, top_interpreter, tracing
 from fntrans.core.primitive import Primitive
 from fntrans.core.tracer import Tracer
 from fntrans.interpreters.reverse import Tape
@@ -15,27 +17,80 @@ from fntrans.tree import tree_flatten, tree_unflatten
 
 
 class Recording:
-    """A checkpointed call: the function, and the IR of its first evaluation."""
+    """A checkpointed call: the function, and the program (IR) of its first
+    evaluation, which later evaluations replay."""
 
-    __slots__ = ("fun", "ir")
+    __slots__ = ("fun", "ir", "first")
 
     def __init__(self, fun):
         self.fun = fun
         self.ir = None
+        self.first = None  # the outputs of the recording run, for the evaluation that follows it
 
     def __repr__(self):
         return "<recorded>" if self.ir is not None else "<not recorded>"
 
-    def evaluate(self, args):
-        """Runs ``fun`` once, recording its program; later calls replay it."""
-        if self.ir is not None:
-            return tuple(self.ir(*args))
-        with new_interpreter(Tape("checkpoint")) as tape:
-            inputs = [tape.new_input(a) for a in args]
-            input_nodes = [(t.node, a) for t, a in zip(inputs, args)]
+    @property
+    def program(self):
+        """What the call computes: the recorded program, or the function before it."""
+        return self.fun if self.ir is None else self.ir
+
+    def record(self, args, owner=None) -> list:
+        """Runs ``fun`` on ``args`` once, recording its program. Tracers of
+        ``owner`` (the transform that will process the call) that ``fun``
+        closes over become trailing inputs of the program; they are returned,
+        to be passed to the call with the arguments."""
+        with new_interpreter(_ClosureTape(owner)) as tape:
+            inputs = [tape.new_input(_below(a, owner)) for a in args]
+            input_nodes = [(t.node, t.primal) for t in inputs]
             outs = tuple(self.fun(*inputs))
-        self.ir = tape.as_ir(input_nodes, outs)
-        return tuple(o.primal if isinstance(o, Tracer) and o._interp is tape else o for o in outs)
+        free = list(tape.free.values())
+        self.ir = tape.as_ir(input_nodes + [(t.node, t.primal) for _, t in free], outs)
+        self.first = tuple(
+            o.primal if isinstance(o, Tracer) and o._interp is tape else o for o in outs
+        )
+        return [closure for closure, _ in free]
+
+    def evaluate(self, args):
+        """The outputs on ``args``: of the recording run first, then by replay."""
+        if self.first is not None:
+            outs, self.first = self.first, None
+            return outs
+        if self.ir is None:
+            self.record(args)
+            return self.evaluate(args)
+        return tuple(self.ir(*args))
+
+
+def _below(x, owner):
+    """``x`` one transform down if it is a tracer of ``owner``."""
+    return x.inner if isinstance(x, Tracer) and x._interp is owner else x
+
+
+class _ClosureTape(Tape):
+    """The tape that records a checkpointed function: a tracer of ``owner`` it
+    meets that is not an argument (a value the function closes over, such as
+    the weights being differentiated) becomes a free input of the program."""
+
+    __slots__ = ("owner", "free")
+
+    def __init__(self, owner):
+        super().__init__("checkpoint")
+        self.owner = owner
+        self.free = {}  # id of the closed-over tracer -> (tracer, input of the program)
+
+    def process_primitive(self, prim, args, params):
+        if self.owner is not None:
+            args = [
+                self._free(a) if isinstance(a, Tracer) and a._interp is self.owner else a
+                for a in args
+            ]
+        return super().process_primitive(prim, args, params)
+
+    def _free(self, x):
+        if id(x) not in self.free:
+            self.free[id(x)] = (x, self.new_input(x.inner))
+        return self.free[id(x)][1]
 
 
 def _checkpoint_vjp(cts, ans, *args, needs, recording):
@@ -44,18 +99,18 @@ def _checkpoint_vjp(cts, ans, *args, needs, recording):
 
 
 def _checkpoint_jvp(primals, tangents, *, recording):
-    return jvp_flat(recording.fun, primals, tangents)
+    return jvp_flat(recording.program, primals, tangents)
 
 
 def _checkpoint_batch(prim, vals, dims, *, recording):
-    outs = prim.bind(*vals, recording=Recording(vmap_flat(recording.fun, dims)))
+    outs = prim.bind(*vals, recording=Recording(vmap_flat(recording.program, dims)))
     return outs, (0,) * len(outs)
 
 
 checkpoint_p = Primitive(
     "checkpoint",
     impl=lambda xp, *args, recording: recording.evaluate(args),
-    shape=lambda *avals, recording: trace_shapes(recording.fun, avals),
+    shape=lambda *avals, recording: trace_shapes(recording.program, avals),
     jvp=_checkpoint_jvp,
     vjp=_checkpoint_vjp,
     batch=_checkpoint_batch,
@@ -63,6 +118,10 @@ checkpoint_p = Primitive(
     forward=lambda *args, recording: recording.evaluate(args),
     multiple_results=True,
 )
+
+
+def _is_value(x) -> bool:
+    return isinstance(x, (Tracer, np.ndarray, np.generic, bool, int, float, complex))
 
 
 def checkpoint(fun: Callable) -> Callable:
@@ -82,18 +141,27 @@ def checkpoint(fun: Callable) -> Callable:
     """
 
     @functools.wraps(fun)
-    def checkpointed(*args):
-        flat, in_tree = tree_flatten(args)
-        if not any(i.differentiates == "reverse" or i.records for i in tracing(flat)):
-            return fun(*args)  # it only matters to reverse mode
+    def checkpointed(*args, **kwargs):
+        leaves, in_tree = tree_flatten((args, kwargs))
+        if not any(i.differentiates == "reverse" or i.records for i in tracing(leaves)):
+            return fun(*args, **kwargs)  # it only matters to reverse mode
+        # arrays and numbers are the call's arguments; anything else (a string,
+        # a flag object) is part of the function
+        dynamic = [_is_value(leaf) for leaf in leaves]
         out_tree = []
 
-        def fun_flat(*leaves):
-            out_flat, tree = tree_flatten(fun(*tree_unflatten(in_tree, leaves)))
+        def fun_flat(*values):
+            values = iter(values)
+            merged = [next(values) if d else leaf for leaf, d in zip(leaves, dynamic)]
+            call_args, call_kwargs = tree_unflatten(in_tree, merged)
+            out_flat, tree = tree_flatten(fun(*call_args, **call_kwargs))
             out_tree[:] = [tree]
             return out_flat
 
-        outs = checkpoint_p.bind(*flat, recording=Recording(fun_flat))
+        flat = [leaf for leaf, d in zip(leaves, dynamic) if d]
+        recording = Recording(fun_flat)
+        closures = recording.record(flat, owner=top_interpreter(flat))
+        outs = checkpoint_p.bind(*flat, *closures, recording=recording)
         return tree_unflatten(out_tree[0], list(outs))
 
     return checkpointed

@@ -270,3 +270,30 @@ def test_custom_vjp_whose_fwd_calls_the_function_under_vmap_and_second_order():
     np.testing.assert_allclose(ft.vmap(ft.grad(lambda a: fnp.sum(f(a))))(x), np.cos(x))
     with pytest.raises(TypeError, match="jvp cannot be applied directly to f"):
         ft.jvp(f, (x,), (x,))
+
+
+def _two_layers(W, x, checkpointed):
+    layer = ft.checkpoint(lambda h: fnp.tanh(W @ h)) if checkpointed else lambda h: fnp.tanh(W @ h)
+    return fnp.sum(layer(layer(x)))
+
+
+def test_checkpoint_of_a_layer_closing_over_the_weights_being_differentiated():
+    rng = np.random.default_rng(0)
+    W, x = rng.standard_normal((3, 3)) * 0.5, rng.standard_normal(3)
+    for transform in (ft.grad, ft.hessian, lambda f: ft.jacfwd(ft.grad(f))):
+        np.testing.assert_allclose(
+            transform(_two_layers)(W, x, True), transform(_two_layers)(W, x, False)
+        )
+    Ws = np.stack([W, 2 * W])
+    per_example = ft.vmap(ft.grad(_two_layers), in_axes=(0, None, None))
+    np.testing.assert_allclose(per_example(Ws, x, True), per_example(Ws, x, False))
+
+
+def test_checkpoint_takes_keywords_and_non_array_arguments():
+    def scaled(x, mode, *, power=2.0):
+        return fnp.sum(x**power) if mode == "sum" else fnp.max(x**power)
+
+    layer = ft.checkpoint(scaled)
+    x = np.array([1.0, 2.0])
+    np.testing.assert_allclose(ft.grad(lambda x: layer(x, "sum", power=3.0))(x), 3 * x**2)
+    np.testing.assert_allclose(ft.grad(lambda x: layer(x, "max"))(x), [0.0, 4.0])
