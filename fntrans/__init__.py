@@ -16,6 +16,7 @@ from fntrans.api import (
     vjp,
 )
 from fntrans.checkpointing import checkpoint
+from fntrans.core.config import config
 from fntrans.custom import custom_jvp, custom_vjp
 from fntrans.errors import ConcretizationError, UnexpectedTracerError
 from fntrans.jacobians import elementwise_grad, hessian, hvp, jacfwd, jacrev
@@ -27,6 +28,7 @@ __all__ = [
     "ConcretizationError",
     "UnexpectedTracerError",
     "checkpoint",
+    "config",
     "custom_jvp",
     "custom_vjp",
     "elementwise_grad",

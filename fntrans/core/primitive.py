@@ -32,6 +32,7 @@ from __future__ import annotations
 from fntrans import errors
 from fntrans.backend import array_module
 from fntrans.core.aval import ShapedArray
+from fntrans.core.config import config
 from fntrans.core.interpreter import top_interpreter
 
 
@@ -88,7 +89,10 @@ class Primitive:
         to the interpreter of the highest-level tracer among ``args``."""
         top = top_interpreter(args)
         if top is None:
-            return self.impl(array_module(args), *args, **params)
+            ans = self.impl(array_module(args), *args, **params)
+            if config.checking:
+                config.check(self, ans)
+            return ans
         if not top.alive:
             raise errors.leaked_tracer(top.name)
         return top.process_primitive(self, args, params)

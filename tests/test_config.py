@@ -1,0 +1,71 @@
+"""ft.config: debug_nans and debug_infs."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+import fntrans as ft
+import fntrans.numpy as fnp
+
+
+@pytest.fixture
+def debug(request):
+    """Turns the named switch on for one test."""
+    ft.config.update(request.param, True)
+    yield request.param
+    ft.config.update(request.param, False)
+
+
+def _log_of_negative(x):
+    y = fnp.log(x)  # the line the error names
+    return fnp.sum(y)
+
+
+@pytest.mark.parametrize("debug", ["debug_nans"], indirect=True)
+def test_debug_nans_names_the_primitive_and_the_users_line_forward(debug):
+    msg = "debug_nans: the primitive log produced a NaN, at "
+    for run in (
+        lambda: _log_of_negative(np.array([1.0, -1.0])),
+        lambda: ft.grad(_log_of_negative)(np.array([1.0, -1.0])),
+        lambda: ft.vmap(_log_of_negative)(np.array([[1.0, -1.0]])),
+        lambda: ft.jvp(_log_of_negative, (np.array([1.0, -1.0]),), (np.ones(2),)),
+    ):
+        with pytest.raises(FloatingPointError, match=re.escape(msg)) as info:
+            run()
+        assert "in _log_of_negative: y = fnp.log(x)  # the line the error names" in str(info.value)
+    assert ft.grad(_log_of_negative)(np.array([1.0, 2.0])).tolist() == [1.0, 0.5]  # next call works
+
+
+@pytest.mark.parametrize("debug", ["debug_nans"], indirect=True)
+def test_debug_nans_catches_the_backward_pass(debug):
+    # forward values are finite; sqrt's cotangent 0 / (2 sqrt(0)) is not
+    def f(x):
+        return fnp.sum(fnp.sqrt(x) * 0.0)
+
+    with pytest.raises(FloatingPointError, match="debug_nans: the primitive div produced a NaN"):
+        ft.grad(f)(np.array([0.0, 1.0]))
+
+
+@pytest.mark.parametrize("debug", ["debug_infs"], indirect=True)
+def test_debug_infs(debug):
+    with pytest.raises(
+        FloatingPointError, match="debug_infs: the primitive div produced an infinity"
+    ):
+        ft.grad(lambda x: fnp.sum(fnp.sqrt(x)))(np.array([0.0, 1.0]))
+    assert ft.grad(lambda x: fnp.sum(fnp.sqrt(x)))(np.array([4.0])).tolist() == [0.25]
+
+
+def test_without_debug_switches_nans_pass_silently_as_in_numpy():
+    with np.errstate(all="ignore"):
+        assert np.isnan(_log_of_negative(np.array([-1.0])))
+        assert np.isnan(ft.grad(lambda x: fnp.sum(fnp.sqrt(x) * 0.0))(np.array([0.0]))[0])
+
+
+def test_unknown_option_is_a_clear_error():
+    msg = "fntrans has no config option 'debug_nan'; the options are: debug_infs, debug_nans."
+    with pytest.raises(ValueError, match=re.escape(msg)):
+        ft.config.update("debug_nan", True)
+    assert ft.config.debug_nans is False
