@@ -8,6 +8,10 @@ import inspect
 import numpy as np
 
 from fntrans import errors
+from fntrans.core import constants
+from fntrans.core.tracer import Tracer
+from fntrans.interpreters.ad_util import checked_like
+from fntrans.tree import tree_flatten
 
 
 def as_differentiable(x, transform: str, argname: str, holomorphic: bool = False):
@@ -62,23 +66,30 @@ class DiffArgs:
             self.keys = check_argnums(transform, argnums)
 
     def split(self, args, kwargs):
-        """The differentiated values, and a function that calls with new ones."""
+        """The differentiated values (each argument once), their names, a function
+        that calls with new ones, and ``pick``: for each requested argument, the
+        index of its value (``argnums=(0, 0)`` asks for one argument twice)."""
         if self.by_name:
             bound = self.signature.bind(*args, **kwargs)
-            values = [bound.arguments[k] for k in self.keys]
+            keys = list(dict.fromkeys(self.keys))
+            values = [bound.arguments[k] for k in keys]
 
             def call(f, new_values):
                 arguments = dict(bound.arguments)
-                arguments.update(zip(self.keys, new_values))
+                arguments.update(zip(keys, new_values))
                 rebound = inspect.BoundArguments(self.signature, arguments)
                 return f(*rebound.args, **rebound.kwargs)
 
-            return values, [f"argument {k!r}" for k in self.keys], call
+            pick = [keys.index(k) for k in self.keys]
+            return values, [f"argument {k!r}" for k in keys], call, pick
         n = len(args)
         for k in self.keys:
             if not -n <= k < n:
+                if n == 0 and kwargs:
+                    raise errors.keyword_only_call(self.transform, sorted(kwargs))
                 raise errors.bad_argnums(self.transform, k, n)
-        positions = [k % n for k in self.keys]
+        requested = [k % n for k in self.keys]
+        positions = list(dict.fromkeys(requested))
 
         def call(f, new_values):
             new_args = list(args)
@@ -86,7 +97,8 @@ class DiffArgs:
                 new_args[pos] = v
             return f(*new_args, **kwargs)
 
-        return [args[p] for p in positions], [f"argument {p}" for p in positions], call
+        pick = [positions.index(p) for p in requested]
+        return [args[p] for p in positions], [f"argument {p}" for p in positions], call, pick
 
 
 def split_aux(out, has_aux: bool, transform: str):
@@ -103,3 +115,31 @@ def split_aux(out, has_aux: bool, transform: str):
 def describe(value) -> str:
     shape = getattr(value, "shape", None)
     return f"an array of shape {tuple(shape)}" if shape is not None else type(value).__name__
+
+
+def check_primals_tangents(transform, primals, tangents):
+    if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
+        raise TypeError(
+            f"{transform} takes primals and tangents as tuples, e.g. "
+            f"{transform}(f, (x,), (v,)); got {type(primals).__name__} and "
+            f"{type(tangents).__name__}."
+        )
+    primal_flat, in_tree = tree_flatten(tuple(primals))
+    tangent_flat, tangent_tree = tree_flatten(tuple(tangents))
+    if in_tree != tangent_tree:
+        raise errors.structure_mismatch(f"{transform}: the tangents", in_tree, tangent_tree)
+    primal_flat = [
+        as_differentiable(x, transform, f"primal {i}") for i, x in enumerate(primal_flat)
+    ]
+    tangent_flat = [
+        fit_to(t, p, f"{transform}: tangent {i}")
+        for i, (t, p) in enumerate(zip(tangent_flat, primal_flat))
+    ]
+    return primal_flat, tangent_flat, in_tree
+
+
+def fit_to(value, like, what):
+    """A cotangent or tangent ``value`` given by the user, checked against ``like``."""
+    if not isinstance(value, Tracer):
+        value = constants.module_for(like).asarray(value)
+    return checked_like(value, like, what)

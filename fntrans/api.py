@@ -14,13 +14,18 @@ from typing import Any
 import numpy as np
 
 from fntrans import errors
-from fntrans._arguments import DiffArgs, as_differentiable, split_aux
+from fntrans._arguments import (
+    DiffArgs,
+    as_differentiable,
+    check_primals_tangents,
+    fit_to,
+    split_aux,
+)
 from fntrans.core import constants
 from fntrans.core.aval import aval_of
 from fntrans.core.interpreter import new_interpreter
 from fntrans.core.ir import IR
 from fntrans.core.tracer import Tracer
-from fntrans.interpreters.ad_util import checked_like
 from fntrans.interpreters.jvp import JVP, JVPTracer
 from fntrans.interpreters.reverse import Tape
 from fntrans.interpreters.staging import Staging
@@ -112,7 +117,7 @@ def _value_and_grad(f, argnums, has_aux, holomorphic, argnames, transform):
     selector = DiffArgs(transform, f, argnums, argnames)
 
     def run(*args, **kwargs):
-        values, names, call = selector.split(args, kwargs)
+        values, names, call, pick = selector.split(args, kwargs)
         flat, treedefs = [], []
         for value, name in zip(values, names):
             leaves, treedef = tree_flatten(value)
@@ -134,7 +139,7 @@ def _value_and_grad(f, argnums, has_aux, holomorphic, argnames, transform):
             tree_unflatten(treedef, [_input_ct(cts, n, x) for n, x in zip(nodes, leaves)])
             for treedef, nodes, leaves in zip(treedefs, input_nodes, flat)
         ]
-        return (value, aux), grads[0] if selector.single else tuple(grads)
+        return (value, aux), grads[0] if selector.single else tuple(grads[i] for i in pick)
 
     @functools.wraps(f)
     def value_and_grad_f(*args, **kwargs):
@@ -200,7 +205,7 @@ def vjp(f: Callable, *primals: Any, has_aux: bool = False):
         ct_flat, ct_tree = tree_flatten(ct)
         if ct_tree != out_tree:
             raise errors.structure_mismatch("vjp_fn: the cotangent", out_tree, ct_tree)
-        ct_flat = [_fit_to(c, o, "vjp_fn: the cotangent") for c, o in zip(ct_flat, out_values)]
+        ct_flat = [fit_to(c, o, "vjp_fn: the cotangent") for c, o in zip(ct_flat, out_values)]
         cts = tape.backward(out_nodes, ct_flat, keep=True)
         return tree_unflatten(in_tree, [_input_ct(cts, n, x) for n, x in zip(input_nodes, flat)])
 
@@ -208,13 +213,6 @@ def vjp(f: Callable, *primals: Any, has_aux: bool = False):
     if has_aux:
         return result, vjp_fn, _lower_tree(tape, aux)
     return result, vjp_fn
-
-
-def _fit_to(value, like, what):
-    """A cotangent or tangent ``value`` given by the user, checked against ``like``."""
-    if not isinstance(value, Tracer):
-        value = constants.module_for(like).asarray(value)
-    return checked_like(value, like, what)
 
 
 # ---- forward mode ----
@@ -236,7 +234,7 @@ def jvp(f: Callable, primals: Sequence, tangents: Sequence, has_aux: bool = Fals
     >>> ft.jvp(fnp.sin, (0.0,), (3.0,))
     (np.float64(0.0), np.float64(3.0))
     """
-    primal_flat, tangent_flat, in_tree = _check_primals_tangents("jvp", primals, tangents)
+    primal_flat, tangent_flat, in_tree = check_primals_tangents("jvp", primals, tangents)
     with new_interpreter(JVP()) as interp:
         inputs = [JVPTracer(interp, p, t) for p, t in zip(primal_flat, tangent_flat)]
         out = f(*tree_unflatten(in_tree, inputs))
@@ -258,27 +256,6 @@ def _jvp_outputs(interp, out_flat) -> tuple[list, list]:
         primals.append(o.primal if own else o)
         tangents.append(o.tangent if own else constants.zeros_like(o))
     return primals, tangents
-
-
-def _check_primals_tangents(transform, primals, tangents):
-    if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
-        raise TypeError(
-            f"{transform} takes primals and tangents as tuples, e.g. "
-            f"{transform}(f, (x,), (v,)); got {type(primals).__name__} and "
-            f"{type(tangents).__name__}."
-        )
-    primal_flat, in_tree = tree_flatten(tuple(primals))
-    tangent_flat, tangent_tree = tree_flatten(tuple(tangents))
-    if in_tree != tangent_tree:
-        raise errors.structure_mismatch(f"{transform}: the tangents", in_tree, tangent_tree)
-    primal_flat = [
-        as_differentiable(x, transform, f"primal {i}") for i, x in enumerate(primal_flat)
-    ]
-    tangent_flat = [
-        _fit_to(t, p, f"{transform}: tangent {i}")
-        for i, (t, p) in enumerate(zip(tangent_flat, primal_flat))
-    ]
-    return primal_flat, tangent_flat, in_tree
 
 
 def linearize(f: Callable, *primals: Any):
@@ -315,7 +292,7 @@ def linearize(f: Callable, *primals: Any):
         if tangent_tree != in_tree:
             raise errors.structure_mismatch("linearize: the tangents", in_tree, tangent_tree)
         tangent_flat = [
-            _fit_to(t, p, f"linearize: tangent {i}")
+            fit_to(t, p, f"linearize: tangent {i}")
             for i, (t, p) in enumerate(zip(tangent_flat, primal_flat))
         ]
         return tree_unflatten(out_tree, ir(*tangent_flat))

@@ -36,7 +36,7 @@ def complex_output(transform: str, dtype) -> TypeError:
 
 def complex_jacobian(transform: str, what: str, dtype) -> TypeError:
     """jacfwd of complex inputs, or jacrev of complex outputs, without holomorphic=True."""
-    mode = "jvp" if transform == "jacfwd" else "vjp"
+    mode = "jvp" if what == "input" else "vjp"
     return TypeError(
         f"{transform} requires real {what}s unless holomorphic=True, but an {what} has "
         f"dtype {dtype}. For the complex derivative of a holomorphic function pass "
@@ -54,21 +54,43 @@ def holomorphic_input(transform: str, argname: str, dtype) -> TypeError:
 
 
 def non_differentiable_input(transform: str, argname: str, dtype) -> TypeError:
+    # the transforms with primals (jvp, vjp, ...) differentiate every one of them
+    leave_out = (
+        "close over it instead of passing it as a primal"
+        if argname.startswith("primal")
+        else "leave it out of argnums"
+    )
     return TypeError(
         f"{transform} requires real or complex inputs to differentiate, but {argname} "
         f"has dtype {dtype}, which carries no derivative. Convert it with "
-        f".astype(float) (or write 1.0 instead of 1), or leave it out of argnums."
+        f".astype(float) (or write 1.0 instead of 1), or {leave_out}."
     )
 
 
 def bad_argnums(transform: str, argnums, nargs: int) -> Exception:
-    if not isinstance(argnums, int):
+    if not isinstance(argnums, int) or isinstance(argnums, bool):
         return TypeError(
             f"{transform}: argnums must be an int or a tuple of ints, but got {argnums!r}."
         )
     return ValueError(
         f"{transform}: argnums={argnums} is out of range for a call with {nargs} "
         f"positional argument(s); valid values are {-nargs} to {nargs - 1}."
+    )
+
+
+def keyword_only_call(transform: str, names) -> TypeError:
+    listed = ", ".join(repr(n) for n in names)
+    return TypeError(
+        f"{transform}: the function was called with keyword arguments only ({listed}), "
+        f"but argnums picks positional ones. Pass the differentiated argument "
+        f"positionally, or name it with argnames={names[0]!r}."
+    )
+
+
+def repeated_argnums(transform: str) -> ValueError:
+    return ValueError(
+        f"{transform}: argnums (or argnames) names one argument twice; a Jacobian "
+        f"with respect to the same argument twice is the same block: name it once."
     )
 
 

@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from fntrans import errors
-from fntrans._arguments import DiffArgs, as_differentiable
+from fntrans._arguments import DiffArgs, as_differentiable, check_primals_tangents
 from fntrans.api import grad, jvp, vjp
 from fntrans.core import constants
 from fntrans.core.aval import dtype_of
@@ -24,7 +24,9 @@ class _Differentiated:
     ``argnums`` or ``argnames``, as one pytree ``value`` with its ``leaves``."""
 
     def __init__(self, selector, f, args, kwargs, holomorphic=False):
-        values, names, self.call = selector.split(args, kwargs)
+        values, names, self.call, pick = selector.split(args, kwargs)
+        if len(pick) != len(values):
+            raise errors.repeated_argnums(selector.transform)
         checked = [
             tree_map(lambda x, n=name: as_differentiable(x, selector.transform, n, holomorphic), v)
             for v, name in zip(values, names)
@@ -108,14 +110,17 @@ def jacfwd(
     array([[2., 0.],
            [0., 4.]])
     """
+    return _jacfwd(f, argnums, has_aux, holomorphic, argnames, "jacfwd")
 
-    selector = DiffArgs("jacfwd", f, argnums, argnames)
+
+def _jacfwd(f, argnums, has_aux, holomorphic, argnames, transform):
+    selector = DiffArgs(transform, f, argnums, argnames)
 
     @functools.wraps(f)
     def jacobian(*args, **kwargs):
         d = _Differentiated(selector, f, args, kwargs, holomorphic)
         if not holomorphic:
-            _check_real("jacfwd", "input", d.leaves)
+            _check_real(transform, "input", d.leaves)
 
         def pushforward(*basis_leaves):
             tangent = tree_unflatten(d.tree, basis_leaves)
@@ -151,8 +156,11 @@ def jacrev(
     array([[2., 0.],
            [0., 2.]])
     """
+    return _jacrev(f, argnums, has_aux, holomorphic, argnames, "jacrev")
 
-    selector = DiffArgs("jacrev", f, argnums, argnames)
+
+def _jacrev(f, argnums, has_aux, holomorphic, argnames, transform):
+    selector = DiffArgs(transform, f, argnums, argnames)
 
     @functools.wraps(f)
     def jacobian(*args, **kwargs):
@@ -160,7 +168,7 @@ def jacrev(
         result = vjp(d.function, d.value, has_aux=has_aux)
         out_flat, out_tree = tree_flatten(result[0])
         if not holomorphic:
-            _check_real("jacrev", "output", out_flat)
+            _check_real(transform, "output", out_flat)
         vjp_fn = result[1]
 
         def pullback(*basis_leaves):
@@ -188,7 +196,8 @@ def hessian(
     array([[ 6.,  0.],
            [ 0., 12.]])
     """
-    return jacfwd(jacrev(f, argnums, argnames=argnames), argnums, argnames=argnames)
+    inner = _jacrev(f, argnums, False, False, argnames, "hessian")
+    return _jacfwd(inner, argnums, False, False, argnames, "hessian")
 
 
 def hvp(f: Callable, primals: Sequence, tangents: Sequence) -> tuple:
@@ -207,8 +216,11 @@ def hvp(f: Callable, primals: Sequence, tangents: Sequence) -> tuple:
     >>> ft.hvp(lambda x: fnp.sum(x ** 3), (fnp.array([1.0, 2.0]),), (fnp.array([1.0, 0.0]),))
     (array([6., 0.]),)
     """
+    primal_flat, tangent_flat, in_tree = check_primals_tangents("hvp", primals, tangents)
+    primals = tree_unflatten(in_tree, primal_flat)
+    tangents = tree_unflatten(in_tree, tangent_flat)
     argnums = tuple(range(len(primals)))
-    return jvp(grad(f, argnums), tuple(primals), tuple(tangents))[1]
+    return jvp(grad(f, argnums), primals, tangents)[1]
 
 
 def elementwise_grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:

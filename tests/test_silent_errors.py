@@ -19,10 +19,10 @@ def test_grad_of_squared_modulus_at_complex_zero_is_zero():
     assert tangent == 0
 
 
-@pytest.mark.parametrize("jacobian", [ft.jacfwd, ft.hessian])
-def test_jacobian_of_complex_inputs_needs_holomorphic(jacobian):
+@pytest.mark.parametrize("jacobian, name", [(ft.jacfwd, "jacfwd"), (ft.hessian, "hessian")])
+def test_jacobian_of_complex_inputs_needs_holomorphic(jacobian, name):
     msg = (
-        "jacfwd requires real inputs unless holomorphic=True, but an input has dtype "
+        f"{name} requires real inputs unless holomorphic=True, but an input has dtype "
         "complex128. For the complex derivative of a holomorphic function pass "
         "holomorphic=True;"
     )
