@@ -13,6 +13,7 @@ import threading
 from collections.abc import Callable, Sequence
 
 from fntrans import errors
+from fntrans._arguments import describe
 from fntrans._flat_transforms import jvp_flat, trace_shapes, vmap_flat
 from fntrans.core import constants
 from fntrans.core.interpreter import tracing
@@ -249,9 +250,15 @@ class custom_jvp(_CustomRule):
 
         def rule_flat(primals, tangents):
             rule_args = [nondiff[i] for i in sorted(nondiff)]
-            out, out_dot = self.jvp(
+            result = self.jvp(
                 *rule_args, tree_unflatten(in_tree, primals), tree_unflatten(in_tree, tangents)
             )
+            if not isinstance(result, (tuple, list)) or len(result) != 2:
+                raise TypeError(
+                    f"The custom_jvp rule of {self.__name__} must return a pair "
+                    f"(out, tangent_out), but it returned {describe(result)}."
+                )
+            out, out_dot = result
             out_flat, structure.out = tree_flatten(out)
             what = f"custom_jvp rule of {self.__name__}: the output tangent"
             dot_flat, dot_tree = tree_flatten(out_dot)

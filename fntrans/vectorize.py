@@ -90,6 +90,14 @@ def vmap(f: Callable, in_axes: Any = 0, out_axes: Any = 0) -> Callable:
             out = f(*new_args, **new_kwargs)
         out_leaves, out_tree = optree.tree_flatten(out, none_is_leaf=True, namespace=NAMESPACE)
         out_axes_leaves = _axis_leaves("vmap", "out_axes", out_axes, out)
+        for o, axis in zip(out_leaves, out_axes_leaves):
+            ndim = np.ndim(o) + 1  # with the batch axis
+            if axis is not None and not -ndim <= axis < ndim:
+                raise ValueError(
+                    f"vmap: out_axes={axis} is out of range for an output of shape "
+                    f"{tuple(np.shape(o))} (with the batch axis: {ndim} dimension(s)); "
+                    f"valid axes are {-ndim} to {ndim - 1}."
+                )
         results = [interp.unbatch(o, axis) for o, axis in zip(out_leaves, out_axes_leaves)]
         return optree.tree_unflatten(out_tree, results)
 
@@ -102,6 +110,12 @@ def _batch_size(leaves, axes) -> int:
         if axis is None or leaf is None:
             continue
         shape = np.shape(leaf)
+        if not shape:
+            raise ValueError(
+                f"vmap: input {i} has shape () (a scalar), which has no axis to map over; "
+                f"give it in_axes None to use the same value for every example, or add "
+                f"an axis to map."
+            )
         if not -len(shape) <= axis < len(shape):
             raise ValueError(
                 f"vmap: in_axes={axis} is out of range for input {i}, which has shape "

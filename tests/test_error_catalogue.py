@@ -15,11 +15,11 @@ checks only the start of the message, which this module completes):
 | grad of a non-scalar output | test_errors.py::test_grad_of_non_scalar_output_raises; test_value_and_grad_of_non_scalar_output_raises, test_grad_of_matrix_output_names_its_shape, test_grad_with_has_aux_of_non_scalar_output_raises |
 | integer or boolean input | test_errors.py::test_grad_of_integer_input_raises (prefix), ::test_integer_input_to_jvp_and_vjp_raises (prefix), test_jacobians.py::test_jacobian_of_integer_input_raises (prefix); test_grad_of_python_int_input_raises, test_grad_of_boolean_array_input_raises, test_value_and_grad_of_integer_input_raises, test_jacfwd_of_integer_input_raises, test_jacrev_of_boolean_input_raises, test_elementwise_grad_of_integer_input_raises, test_integer_argument_among_argnums_raises, test_integer_argument_by_argname_raises, test_integer_input_raises_before_f_runs, test_integer_primal_to_a_transform_without_argnums_raises, test_hessian_of_integer_input_names_hessian, test_hvp_of_integer_input_names_hvp; xfail: test_integer_leaf_of_a_pytree_argument_is_named_by_its_path |
 | no derivative rule | test_errors.py::test_numpy_function_without_rule_raises (prefix), ::test_ufunc_method_without_rule_raises (prefix), ::test_primitive_without_jvp_rule_raises_under_jvp (prefix), test_custom.py::test_extend_static_arguments_and_missing_rules (prefix); test_numpy_function_without_rule_raises_naming_it, test_numpy_ufunc_without_rule_raises_naming_it, test_ufunc_method_without_rule_raises_naming_it, test_extend_primitive_without_rules_raises_under_grad, test_extend_primitive_with_only_defvjp_raises_under_jvp, test_extend_argument_without_vjp_rule_raises; xfail: test_numpy_function_without_rule_under_vmap_suggests_what_works, test_numpy_function_without_rule_under_jvp_suggests_what_works |
-| traced value reaching NumPy | test_errors.py::test_traced_value_reaching_numpy_raises (prefix), ::test_assigning_into_plain_ndarray_raises (prefix), ::test_assigning_a_single_traced_element_into_plain_ndarray_raises_numpys_error; test_np_asarray_of_traced_value_raises, test_float_of_traced_value_raises, test_int_of_traced_value_raises, test_complex_of_traced_value_raises, test_math_function_of_traced_value_raises, test_ufunc_out_argument_raises, test_ufunc_out_argument_holding_a_traced_value_raises, test_assigning_into_plain_ndarray_raises_naming_the_fix, test_np_sum_of_list_of_traced_values_raises (every transform), test_np_array_of_list_of_traced_values_raises, test_plain_ndarray_method_on_traced_value_raises, test_plain_ndarray_indexed_by_traced_index_raises, test_ufunc_at_on_plain_ndarray_raises; xfail: test_float_of_a_stopped_gradient_works_as_the_message_advises, test_index_of_float_traced_value_raises, test_assigning_one_traced_element_into_plain_ndarray_raises_type_error, test_traced_value_reaching_numpy_names_its_shape_and_dtype |
+| traced value reaching NumPy | test_errors.py::test_traced_value_reaching_numpy_raises (prefix), ::test_assigning_into_plain_ndarray_raises (prefix), ::test_assigning_a_single_traced_element_into_plain_ndarray_raises_numpys_error; test_np_asarray_of_traced_value_raises, test_float_of_traced_value_raises, test_int_of_traced_value_raises, test_complex_of_traced_value_raises, test_math_function_of_traced_value_raises, test_ufunc_out_argument_raises, test_ufunc_out_argument_holding_a_traced_value_raises, test_assigning_into_plain_ndarray_raises_naming_the_fix, test_np_sum_of_list_of_traced_values_raises (every transform), test_np_array_of_list_of_traced_values_raises, test_plain_ndarray_method_on_traced_value_raises, test_plain_ndarray_indexed_by_traced_index_raises, test_ufunc_at_on_plain_ndarray_raises, test_index_of_float_traced_value_raises; xfail: test_float_of_a_stopped_gradient_works_as_the_message_advises, test_assigning_one_traced_element_into_plain_ndarray_raises_type_error, test_traced_value_reaching_numpy_names_its_shape_and_dtype |
 | control flow on an abstract value | test_errors.py::test_concretizing_an_abstract_value_raises (prefix), test_vmap.py::test_control_flow_on_a_batched_value_raises (prefix); test_if_under_make_jaxpr_raises, test_while_under_make_jaxpr_raises, test_conversion_under_make_jaxpr_raises, test_range_of_traced_int_under_make_jaxpr_raises, test_boolean_mask_under_make_jaxpr_raises, test_tolist_under_make_jaxpr_raises, test_if_under_vmap_raises, test_while_under_vmap_raises, test_conversion_under_vmap_raises, test_range_of_batched_int_under_vmap_raises, test_boolean_mask_under_vmap_raises; xfail: test_control_flow_under_make_jaxpr_names_the_argument, test_control_flow_under_vmap_names_the_argument, test_control_flow_under_make_jaxpr_suggests_an_option_it_has, test_item_under_make_jaxpr_is_a_concretization_error, test_item_under_vmap_is_a_concretization_error; skipped until ft.jit exists: test_control_flow_under_jit_raises |
 | leaked tracer | test_errors.py::test_leaked_tracer_raises_naming_the_transform (prefix); test_leaked_tracer_raises_naming_its_transform, test_leaked_tracer_in_a_conversion_raises, test_leaked_tracer_in_a_later_transform_raises; xfail: test_leaked_tracer_of_a_jacobian_names_it |
-| shapes of tangents/cotangents, argnums, in_axes | test_errors.py::test_cotangent_shape_mismatch_raises, ::test_tangent_shape_mismatch_raises, ::test_bad_argnums_raise, ::test_bad_argnames_raise, ::test_cotangent_structure_mismatch_raises (prefix), test_vmap.py::test_in_axes_structure_mismatch_raises (prefix), ::test_inconsistent_batch_sizes_raise, ::test_out_of_range_axis_raises, ::test_bad_in_axes_type_raises, ::test_mapped_output_with_out_axes_none_raises (prefix), test_jacobians.py::test_jacobian_of_integer_input_raises (argnums, prefix); test_cotangent_of_a_broadcastable_shape_raises, test_scalar_cotangent_for_a_vector_output_raises, test_cotangent_structure_mismatch_names_both_structures, test_complex_cotangent_for_a_real_output_raises, test_real_cotangent_for_a_complex_output_raises, test_cotangent_shape_mismatch_under_vmap_raises, test_tangent_structure_mismatch_raises, test_primals_and_tangents_not_tuples_raise, test_complex_tangent_for_a_real_primal_raises, test_linearize_tangent_shape_mismatch_raises, test_linearize_tangent_structure_mismatch_raises, test_linearize_complex_tangent_raises, test_negative_argnums_out_of_range_raises, test_argnums_tuple_with_an_entry_out_of_range_raises, test_argnums_out_of_range_names_each_transform, test_argnums_of_the_wrong_type_raises, test_empty_argnums_raises, test_in_axes_with_too_few_entries_raises, test_in_axes_with_too_many_entries_raises, test_in_axes_of_float_raises, test_in_axes_all_none_raises, test_in_axes_out_of_range_for_a_pytree_leaf_raises, test_hvp_tangent_shape_mismatch_names_hvp, test_hvp_with_primals_not_tuples_raises, test_argnums_true_is_a_type_error, test_grad_called_with_keyword_arguments_only_says_what_to_do, test_duplicate_argnums_do_not_give_a_wrong_gradient; xfail: test_tangent_shape_mismatch_in_a_pytree_names_the_leaf, test_in_axes_for_a_0d_input_says_what_to_do, test_in_axes_prefix_mismatch_shows_the_users_in_axes, test_out_axes_out_of_range_raises |
-| custom rule of wrong structure, shape or dtype | test_custom.py::test_custom_vjp_bwd_must_return_a_tuple; test_custom_vjp_bwd_tuple_too_long_raises, test_custom_vjp_bwd_list_raises, test_custom_vjp_bwd_cotangent_of_wrong_structure_raises, test_custom_vjp_bwd_pytree_cotangent_missing_a_key_raises, test_custom_vjp_bwd_cotangent_of_wrong_shape_raises, test_custom_vjp_bwd_cotangent_of_wrong_shape_under_jacrev_raises, test_custom_vjp_bwd_complex_cotangent_for_real_input_raises, test_custom_jvp_rule_tangent_of_wrong_structure_raises, test_custom_jvp_rule_tangent_of_wrong_shape_raises, test_custom_jvp_rule_tangent_of_wrong_shape_raises_under_grad, test_custom_jvp_rule_complex_tangent_for_real_output_raises, test_extend_defvjp_cotangent_of_wrong_shape_raises, test_extend_defvjp_tuple_cotangent_raises, test_extend_defvjp_complex_cotangent_raises, test_extend_defjvp_tangent_of_wrong_shape_raises, test_extend_defjvp_complex_tangent_raises; xfail: test_custom_jvp_rule_not_returning_a_pair_raises, test_custom_jvp_rule_primal_output_of_wrong_structure_raises, test_custom_jvp_rule_primal_output_of_wrong_shape_names_it, test_extend_defvjp_returning_none_says_so, test_extend_defjvp_returning_none_says_so, test_extend_defvjp_returning_a_list_raises |
+| shapes of tangents/cotangents, argnums, in_axes | test_errors.py::test_cotangent_shape_mismatch_raises, ::test_tangent_shape_mismatch_raises, ::test_bad_argnums_raise, ::test_bad_argnames_raise, ::test_cotangent_structure_mismatch_raises (prefix), test_vmap.py::test_in_axes_structure_mismatch_raises (prefix), ::test_inconsistent_batch_sizes_raise, ::test_out_of_range_axis_raises, ::test_bad_in_axes_type_raises, ::test_mapped_output_with_out_axes_none_raises (prefix), test_jacobians.py::test_jacobian_of_integer_input_raises (argnums, prefix); test_cotangent_of_a_broadcastable_shape_raises, test_scalar_cotangent_for_a_vector_output_raises, test_cotangent_structure_mismatch_names_both_structures, test_complex_cotangent_for_a_real_output_raises, test_real_cotangent_for_a_complex_output_raises, test_cotangent_shape_mismatch_under_vmap_raises, test_tangent_structure_mismatch_raises, test_primals_and_tangents_not_tuples_raise, test_complex_tangent_for_a_real_primal_raises, test_linearize_tangent_shape_mismatch_raises, test_linearize_tangent_structure_mismatch_raises, test_linearize_complex_tangent_raises, test_negative_argnums_out_of_range_raises, test_argnums_tuple_with_an_entry_out_of_range_raises, test_argnums_out_of_range_names_each_transform, test_argnums_of_the_wrong_type_raises, test_empty_argnums_raises, test_in_axes_with_too_few_entries_raises, test_in_axes_with_too_many_entries_raises, test_in_axes_of_float_raises, test_in_axes_all_none_raises, test_in_axes_out_of_range_for_a_pytree_leaf_raises, test_hvp_tangent_shape_mismatch_names_hvp, test_hvp_with_primals_not_tuples_raises, test_argnums_true_is_a_type_error, test_grad_called_with_keyword_arguments_only_says_what_to_do, test_duplicate_argnums_do_not_give_a_wrong_gradient, test_in_axes_for_a_0d_input_says_what_to_do, test_out_axes_out_of_range_raises; xfail: test_tangent_shape_mismatch_in_a_pytree_names_the_leaf, test_in_axes_prefix_mismatch_shows_the_users_in_axes |
+| custom rule of wrong structure, shape or dtype | test_custom.py::test_custom_vjp_bwd_must_return_a_tuple; test_custom_vjp_bwd_tuple_too_long_raises, test_custom_vjp_bwd_list_raises, test_custom_vjp_bwd_cotangent_of_wrong_structure_raises, test_custom_vjp_bwd_pytree_cotangent_missing_a_key_raises, test_custom_vjp_bwd_cotangent_of_wrong_shape_raises, test_custom_vjp_bwd_cotangent_of_wrong_shape_under_jacrev_raises, test_custom_vjp_bwd_complex_cotangent_for_real_input_raises, test_custom_jvp_rule_tangent_of_wrong_structure_raises, test_custom_jvp_rule_tangent_of_wrong_shape_raises, test_custom_jvp_rule_tangent_of_wrong_shape_raises_under_grad, test_custom_jvp_rule_complex_tangent_for_real_output_raises, test_extend_defvjp_cotangent_of_wrong_shape_raises, test_extend_defvjp_tuple_cotangent_raises, test_extend_defvjp_complex_cotangent_raises, test_extend_defjvp_tangent_of_wrong_shape_raises, test_extend_defjvp_complex_tangent_raises, test_custom_jvp_rule_not_returning_a_pair_raises, test_extend_defvjp_returning_none_says_so, test_extend_defjvp_returning_none_says_so, test_extend_defvjp_returning_a_list_is_read_as_an_array; xfail: test_custom_jvp_rule_primal_output_of_wrong_structure_raises, test_custom_jvp_rule_primal_output_of_wrong_shape_names_it |
 | SciPy function fntrans lacks | xfail: test_scipy_special_ufunc_on_traced_value_names_scipy, test_scipy_function_on_traced_value_names_scipy |
 | bad input never corrupts state | test_errors.py::test_error_inside_the_function_leaves_no_state, ::test_user_arrays_are_never_mutated; test_failed_trace_never_mutates_the_users_array (every test here checks the stack and the next call) |
 """
@@ -385,7 +385,6 @@ def test_math_function_of_traced_value_raises():
     assert_clean()
 
 
-@gap("__index__ of a float traced value says only 'only integer arrays can be used as an index'")
 def test_index_of_float_traced_value_raises():
     with pytest.raises(TypeError) as error:
         ft.grad(lambda x: [1.0, 2.0][x[0]] * x[1])(np.zeros(2))
@@ -977,9 +976,6 @@ def test_in_axes_out_of_range_for_a_pytree_leaf_raises():
     assert_clean()
 
 
-@gap(
-    "in_axes=0 for a 0-d input says 'valid axes are 0 to -1' instead of saying a 0-d input cannot be mapped"
-)
 def test_in_axes_for_a_0d_input_says_what_to_do():
     with pytest.raises(ValueError) as error:
         ft.vmap(lambda x: x * 2.0)(1.0)
@@ -998,7 +994,6 @@ def test_in_axes_prefix_mismatch_shows_the_users_in_axes():
     assert_clean()
 
 
-@gap("out_axes=3 for a 2-d output is accepted silently")
 def test_out_axes_out_of_range_raises():
     with pytest.raises(ValueError, match=re.escape("out_axes=3")):
         ft.vmap(lambda x: x, out_axes=3)(np.ones((2, 3)))
@@ -1118,9 +1113,6 @@ def test_custom_jvp_rule_complex_tangent_for_real_output_raises():
     assert_clean()
 
 
-@gap(
-    "a custom_jvp rule that returns one array instead of a pair fails deep inside: 'too many values to unpack (expected 2)'"
-)
 def test_custom_jvp_rule_not_returning_a_pair_raises():
     f = sin_with_jvp_rule(lambda primals, tangents: fnp.sin(primals[0]))
     with pytest.raises((TypeError, ValueError)) as error:
@@ -1204,7 +1196,6 @@ def test_extend_defjvp_complex_tangent_raises():
     assert_clean()
 
 
-@gap("a defvjp rule returning None is reported as 'got shape ()'")
 def test_extend_defvjp_returning_none_says_so():
     g = sin_primitive()
     defvjp(g, lambda ans, x: lambda ct: None)
@@ -1214,7 +1205,6 @@ def test_extend_defvjp_returning_none_says_so():
     assert_clean()
 
 
-@gap("a defjvp rule returning None is reported as 'got shape ()'")
 def test_extend_defjvp_returning_none_says_so():
     g = sin_primitive()
     defjvp(g, lambda t, ans, x: None)
@@ -1224,11 +1214,12 @@ def test_extend_defjvp_returning_none_says_so():
     assert_clean()
 
 
-@gap("a defvjp rule returning a list fails deep inside: 'Field elements must be 2- or 3-tuples'")
-def test_extend_defvjp_returning_a_list_raises():
+def test_extend_defvjp_returning_a_list_is_read_as_an_array():
     g = sin_primitive()
     defvjp(g, lambda ans, x: lambda ct: [1.0, 1.0, 1.0])
-    with pytest.raises((TypeError, ValueError)) as error:
+    np.testing.assert_array_equal(ft.grad(summed(g))(X), [1.0, 1.0, 1.0])
+    defvjp(g, lambda ans, x: lambda ct: [1.0, 1.0])
+    with pytest.raises(ValueError) as error:
         ft.grad(summed(g))(X)
     assert_mentions(error, re.escape("the defvjp rule of g (argument 0)"))
     assert_clean()

@@ -96,7 +96,11 @@ class Tracer:
 
     def __index__(self):
         if is_inexact(self.aval.dtype):
-            raise TypeError("only integer arrays can be used as an index")
+            raise TypeError(
+                f"__index__: only integers can be used as an index, but got a traced "
+                f"value {self.aval.str_short()}. Convert it first (int(x) or x.astype(int)) "
+                f"if it is a whole number that carries no derivative."
+            )
         return int(self._concrete_or_raise("__index__"))
 
     def __array__(self, dtype=None, copy=None):

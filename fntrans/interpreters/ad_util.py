@@ -28,6 +28,12 @@ def checked_like(t, like, what: str):
     """A tangent or cotangent ``t`` given for ``like`` (by a user's rule or
     call), checked: the same shape, and a dtype of the same kind (a float of
     another precision is cast). ``what`` names it in the error."""
+    if isinstance(t, (list, tuple)):  # nested lists of numbers read as NumPy reads them
+        t = constants.module_for(like).asarray(t)
+    if t is None or not hasattr(t, "shape") and not isinstance(t, (int, float, complex)):
+        got = "None" if t is None else f"a {type(t).__name__}"
+        expected = tuple(shape_of(like))
+        raise TypeError(f"{what}: expected an array of shape {expected}, but got {got}.")
     if tuple(shape_of(t)) != tuple(shape_of(like)):
         raise errors.shape_mismatch(what, shape_of(like), shape_of(t))
     dtype, expected = dtype_of(t), dtype_of(like)
