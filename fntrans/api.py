@@ -304,9 +304,14 @@ def linearize(f: Callable, *primals: Any):
 # ---- staging and utilities ----
 
 
-def make_jaxpr(f: Callable) -> Callable:
+def make_jaxpr(f: Callable, static_argnums: int | Sequence[int] = ()) -> Callable:
     """A function that traces ``f`` on the shapes and dtypes of its arguments and
     returns the IR program.
+
+    Args:
+        f: the function.
+        static_argnums: positions of arguments passed as they are, not traced
+            (Python values that control flow depends on).
 
     >>> import fntrans as ft, fntrans.numpy as fnp
     >>> print(ft.make_jaxpr(lambda x: fnp.sum(fnp.sin(x)))(fnp.ones(3)))
@@ -315,13 +320,19 @@ def make_jaxpr(f: Callable) -> Callable:
         c:f64[] = reduce_sum[axes=(0,)] b
       in (c,) }
     """
+    static = {static_argnums} if isinstance(static_argnums, int) else set(static_argnums)
 
     @functools.wraps(f)
     def make(*args, **kwargs) -> IR:
-        flat, in_tree = tree_flatten(args)
+        n = len(args)
+        fixed = {i % n for i in static if -n <= i < n}
+        traced = [a for i, a in enumerate(args) if i not in fixed]
+        flat, in_tree = tree_flatten(traced)
         with new_interpreter(Staging("make_jaxpr")) as staging:
             inputs = [staging.new_input(aval_of(x)) for x in flat]
-            out = f(*tree_unflatten(in_tree, inputs), **kwargs)
+            traced_args = iter(tree_unflatten(in_tree, inputs))
+            call_args = [a if i in fixed else next(traced_args) for i, a in enumerate(args)]
+            out = f(*call_args, **kwargs)
             return staging.build(inputs, tree_flatten(out)[0])
 
     return make

@@ -17,6 +17,9 @@ A primitive's slots, always in this order:
   ``ans=None`` (so it may read only their shape and dtype, as a primitive
   linear in those arguments can: add, mul, matmul);
 - ``batch``: the batching rule (for ``vmap``);
+- ``zero_derivative=True`` instead of the rules above for a primitive whose
+  derivative is zero (comparisons, rounding, argmax, stop_gradient): its
+  results carry no derivative, so reverse mode does not record it;
 - ``forward(*args, **params)``: only for call primitives: how reverse mode
   computes the results it records (custom_vjp: ``fwd``, outputs then
   residuals; checkpoint: recording the function's program), instead of
@@ -69,10 +72,14 @@ class Primitive:
         forward=None,
         multiple_results: bool = False,
         vjp_transposes: bool = False,
+        zero_derivative: bool = False,
     ):
         self.name = name
         self.impl = impl
         self.shape = shape
+        self.zero_derivative = zero_derivative
+        if zero_derivative:  # comparisons, floor, argmax, stop_gradient, ...
+            jvp, vjp = self._zero_jvp, _zero_vjp
         self.jvp = jvp
         if vjp_transposes:
             transpose = _transpose_from_vjp(vjp)
@@ -99,6 +106,13 @@ class Primitive:
 
     def __repr__(self):
         return self.name
+
+    def _zero_jvp(self, primals, tangents, **params):
+        return self.bind(*primals, **params), None
+
+
+def _zero_vjp(ct, ans, *args, needs, **params):
+    return (None,) * len(args)
 
 
 def _vjp_from_transpose(transpose):

@@ -106,6 +106,8 @@ class Tape(Interpreter):
                 config.check(prim, ans)
         if not any_need:  # constants in, constant out: assignable if it came from ours
             return self.lift_all(ans, prim.multiple_results) if own else ans
+        if prim.zero_derivative:
+            return ans  # no derivative to carry: a plain value, as for integer results
         if prim.multiple_results:
             nodes = tuple(next(self._counter) if _differentiable(a) else None for a in ans)
             self.eqns.append(Record(prim, invars, nodes, params, primals, needs, ans))

@@ -86,9 +86,12 @@ def _sort_in_place(self, axis=-1, kind=None, order=None):
 
 def _item(self, *args):
     value = self[args] if args else self.reshape(())
-    if isinstance(value, Tracer) and value.carries_derivative():
+    if not isinstance(value, Tracer):
+        return value.item()
+    concrete = value._concrete_or_raise("item()")
+    if value.carries_derivative():
         raise errors.float_of_tracer("item")
-    return (value.concrete if isinstance(value, Tracer) else value).item()
+    return concrete.item()
 
 
 def _array_ufunc(self, ufunc, method, *inputs, **kwargs):

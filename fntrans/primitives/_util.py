@@ -1,22 +1,9 @@
-"""Pieces shared by the rules of many primitives: zero derivatives, and the
-batching rules of elementwise operations and reductions."""
+"""The batching rules shared by families of primitives: elementwise
+operations and reductions."""
 
 from __future__ import annotations
 
 from fntrans.primitives.shape import move_axis, reshape
-
-
-def zero_jvp(prim_getter):
-    """JVP of a primitive whose derivative is zero (comparisons, floor, sign, ...)."""
-
-    def jvp(primals, tangents, **params):
-        return prim_getter().bind(*primals, **params), None
-
-    return jvp
-
-
-def zero_vjp(ct, ans, *args, needs, **params):
-    return (None,) * len(args)
 
 
 def elementwise_batch(prim, vals, dims, **params):

@@ -16,7 +16,7 @@ import numpy as np
 
 from fntrans.core.aval import ShapedArray, all_weak, dtype_of, is_inexact, shape_of
 from fntrans.core.primitive import Primitive, Undefined
-from fntrans.primitives._util import elementwise_batch, zero_jvp, zero_vjp
+from fntrans.primitives._util import elementwise_batch
 from fntrans.primitives.broadcasting import broadcast_to, unbroadcast
 
 _PYTHON_SCALARS = (bool, int, float, complex)
@@ -60,17 +60,14 @@ def unary(name: str, *, ufunc=None, jvp=None, zero_derivative=False, vjp=None, b
     ufunc = ufunc or getattr(np, name)
     prim = None
 
-    if zero_derivative:
-        prim_jvp, prim_vjp = zero_jvp(lambda: prim), zero_vjp
-    else:
 
-        def prim_jvp(primals, tangents):
-            (x,), (t,) = primals, tangents
-            ans = prim.bind(x)
-            return ans, jvp(t, ans, x)
+    def prim_jvp(primals, tangents):
+        (x,), (t,) = primals, tangents
+        ans = prim.bind(x)
+        return ans, jvp(t, ans, x)
 
-        def prim_vjp(ct, ans, x, *, needs):
-            return (jvp(ct, ans, x),)
+    def prim_vjp(ct, ans, x, *, needs):
+        return (jvp(ct, ans, x),)
 
     prim = Primitive(
         name,
@@ -78,6 +75,7 @@ def unary(name: str, *, ufunc=None, jvp=None, zero_derivative=False, vjp=None, b
         shape=ufunc_shape(ufunc),
         jvp=prim_jvp,
         vjp=vjp or prim_vjp,
+        zero_derivative=zero_derivative,
         batch=batch or elementwise_batch,
     )
     return prim
@@ -112,8 +110,9 @@ def binary(name: str, ufunc, dx=None, dy=None, *, zero_derivative=False):
         name,
         impl=ufunc_impl(ufunc),
         shape=ufunc_shape(ufunc),
-        jvp=zero_jvp(lambda: prim) if zero_derivative else jvp,
-        vjp=zero_vjp if zero_derivative else vjp,
+        jvp=jvp,
+        vjp=vjp,
+        zero_derivative=zero_derivative,
         batch=elementwise_batch,
     )
     return prim
@@ -429,9 +428,8 @@ stop_gradient_p = Primitive(
     "stop_gradient",
     impl=lambda xp, x: x,
     shape=lambda x: x,
-    jvp=lambda primals, tangents: (stop_gradient(primals[0]), None),
-    vjp=zero_vjp,
     batch=elementwise_batch,
+    zero_derivative=True,
 )
 
 # ---- binding helpers, used by rules across fntrans ----

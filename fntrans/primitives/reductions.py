@@ -13,7 +13,7 @@ import numpy as np
 from fntrans.core import constants
 from fntrans.core.aval import ShapedArray, dtype_of, shape_of
 from fntrans.core.primitive import Primitive
-from fntrans.primitives._util import reducing_batch, zero_jvp, zero_vjp
+from fntrans.primitives._util import reducing_batch
 from fntrans.primitives.broadcasting import expand_reduced, reduce_sum
 from fntrans.primitives.cumulative import cumprod
 from fntrans.primitives.elementwise import convert_element_type, div, eq, mul
@@ -64,21 +64,18 @@ reduce_min_p = _extremum("reduce_min", "min")
 
 
 def _argext(name, finder):
-    prim = None
-    prim = Primitive(
+    return Primitive(
         name,
         impl=lambda xp, x, *, axis: getattr(x, finder)(axis=axis),
         shape=lambda x, *, axis: ShapedArray(
             x.shape[:axis] + x.shape[axis + 1 :], np.dtype(np.intp)
         ),
-        jvp=zero_jvp(lambda: prim),
-        vjp=zero_vjp,
         batch=lambda prim, vals, dims, *, axis: (
             prim.bind(move_axis(vals[0], dims[0], 0), axis=axis + 1),
             0,
         ),
+        zero_derivative=True,
     )
-    return prim
 
 
 argmax_p = _argext("argmax", "argmax")
