@@ -326,10 +326,13 @@ def make_jaxpr(f: Callable, static_argnums: int | Sequence[int] = ()) -> Callabl
     def make(*args, **kwargs) -> IR:
         n = len(args)
         fixed = {i % n for i in static if -n <= i < n}
-        traced = [a for i, a in enumerate(args) if i not in fixed]
-        flat, in_tree = tree_flatten(traced)
+        positions = [i for i in range(n) if i not in fixed]
+        flat, in_tree = tree_flatten([args[i] for i in positions])
+        owners = [p for p in positions for _ in tree_flatten(args[p])[0]]
         with new_interpreter(Staging("make_jaxpr")) as staging:
-            inputs = [staging.new_input(aval_of(x)) for x in flat]
+            inputs = [
+                staging.new_input(aval_of(x), f"argument {p}") for x, p in zip(flat, owners)
+            ]
             traced_args = iter(tree_unflatten(in_tree, inputs))
             call_args = [a if i in fixed else next(traced_args) for i, a in enumerate(args)]
             out = f(*call_args, **kwargs)

@@ -146,12 +146,13 @@ def structure_mismatch(what: str, expected, given) -> TypeError:
     return TypeError(f"{what}: expected the structure {expected}, but got {given}.")
 
 
-def concretization(operation: str, aval) -> ConcretizationError:
+def concretization(operation: str, aval, sources=()) -> ConcretizationError:
+    depends = f", which depends on {' and '.join(sources)}" if sources else ""
     return ConcretizationError(
         f"{operation} needs a concrete value, but got an abstract traced value "
-        f"{aval.str_short()}. Python control flow and conversions cannot depend on "
-        f"traced values here: mark the argument static (static_argnums) or use "
-        f"fnp.where for value-dependent choices."
+        f"{aval.str_short()}{depends}. Python control flow and conversions cannot "
+        f"depend on traced values here: mark the argument static (static_argnums) or "
+        f"use fnp.where for value-dependent choices."
     )
 
 

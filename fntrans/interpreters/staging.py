@@ -10,6 +10,7 @@ JVP with staged tangents and known primals leaves exactly the linear map
 
 from __future__ import annotations
 
+from fntrans import errors
 from fntrans.core.aval import aval_of
 from fntrans.core.interpreter import Interpreter
 from fntrans.core.ir import IR, Eqn, Literal, Var
@@ -37,11 +38,15 @@ class StagingTracer(Tracer):
     def inner(self):
         return None
 
+    def _concrete_or_raise(self, operation):
+        # name the arguments the value depends on: walk the program back from it
+        raise errors.concretization(operation, self.aval, self._interp.sources(self.var))
+
 
 class Staging(Interpreter):
     """Records equations over abstract values into an IR."""
 
-    __slots__ = ("eqns", "constvars", "consts")
+    __slots__ = ("eqns", "constvars", "consts", "input_names")
     records = True
 
     def __init__(self, name: str = "make_jaxpr"):
@@ -49,9 +54,21 @@ class Staging(Interpreter):
         self.eqns = []
         self.constvars = {}  # id(value) -> Var
         self.consts = {}  # id(value) -> value (kept alive while tracing)
+        self.input_names = {}  # Var -> what the user calls it ("argument 1")
 
-    def new_input(self, aval) -> StagingTracer:
-        return StagingTracer(self, Var(aval))
+    def new_input(self, aval, name: str | None = None) -> StagingTracer:
+        var = Var(aval)
+        if name is not None:
+            self.input_names[var] = name
+        return StagingTracer(self, var)
+
+    def sources(self, var) -> list:
+        """The names of the inputs that ``var`` depends on, in input order."""
+        needed = {var}
+        for eqn in reversed(self.eqns):
+            if any(v in needed for v in eqn.outvars):
+                needed.update(v for v in eqn.invars if type(v) is Var)
+        return list(dict.fromkeys(n for v, n in self.input_names.items() if v in needed))
 
     def lift(self, value) -> StagingTracer:
         """A known value as a tracer of this program (a constant)."""
