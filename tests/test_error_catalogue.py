@@ -488,8 +488,11 @@ def test_traced_value_reaching_numpy_names_its_shape_and_dtype():
 # ---- Python control flow on an abstract value ----
 
 
-def abstract(operation, aval):
-    return f"{operation} needs a concrete value, but got an abstract traced value {aval}."
+def abstract(operation, aval, source="argument 0"):
+    return (
+        f"{operation} needs a concrete value, but got an abstract traced value {aval}, "
+        f"which depends on {source}."
+    )
 
 
 def batched(operation, aval):

@@ -162,7 +162,10 @@ def test_assigning_a_single_traced_element_into_plain_ndarray_raises_numpys_erro
 
 
 def test_concretizing_an_abstract_value_raises():
-    msg = "bool() needs a concrete value, but got an abstract traced value bool[]."
+    msg = (
+        "bool() needs a concrete value, but got an abstract traced value bool[], "
+        "which depends on argument 0."
+    )
     with pytest.raises(ft.ConcretizationError, match=re.escape(msg) + ".*static_argnums"):
         ft.make_jaxpr(lambda x: x if x > 0 else -x)(1.0)
     assert issubclass(ft.ConcretizationError, TypeError)
