@@ -114,11 +114,15 @@ def no_numpy_rule(func_name: str) -> NotImplementedError:
     )
 
 
-def leaked_tracer(transform: str) -> UnexpectedTracerError:
+def leaked_tracer(transform: str, origin=None) -> UnexpectedTracerError:
+    applied = ""
+    if origin is not None:
+        filename, line, function = origin
+        applied = f" (applied at {filename}:{line} in {function})"
     return UnexpectedTracerError(
-        f"A value traced by {transform} was used after {transform} returned (a leaked "
-        f"tracer), for example through a global variable or a list kept outside the "
-        f"function. Return the value from the function instead."
+        f"A value traced by {transform}{applied} was used after {transform} returned (a "
+        f"leaked tracer), for example through a global variable or a list kept outside "
+        f"the function. Return the value from the function instead."
     )
 
 

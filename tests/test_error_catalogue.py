@@ -651,12 +651,14 @@ def test_control_flow_under_jit_raises():
 
 
 def leaked(transform):
-    msg = (
-        f"A value traced by {transform} was used after {transform} returned (a leaked tracer), "
-        f"for example through a global variable or a list kept outside the function. Return the "
-        f"value from the function instead."
+    # the message names the line of this file that applied the transform
+    applied = rf" \(applied at {re.escape(__file__)}:\d+ in [^)]+\)"
+    rest = (
+        f" was used after {transform} returned (a leaked tracer), for example through a "
+        f"global variable or a list kept outside the function. Return the value from the "
+        f"function instead."
     )
-    return re.escape(msg)
+    return re.escape(f"A value traced by {transform}") + applied + re.escape(rest)
 
 
 LEAKS = {

@@ -70,15 +70,31 @@ def _found(option: str, what: str, prim) -> str:
 
 def _user_line() -> str:
     """Where the user's code is on the stack: the innermost frame outside fntrans."""
+    location = user_location()
+    if location is None:
+        return "inside fntrans"
+    filename, lineno, function = location
+    source = linecache.getline(filename, lineno).strip()
+    where = f"at {filename}:{lineno} in {function}"
+    return f"{where}: {source}" if source else where
+
+
+def _internal(filename: str) -> bool:
+    # fntrans's own frames, and the standard library's that it calls through
+    return filename.startswith(_PACKAGE) or filename.endswith(_PLUMBING)
+
+
+_PLUMBING = ("contextlib.py", "functools.py")
+
+
+def user_location():
+    """``(filename, line, function)`` of the innermost frame outside fntrans, or None."""
     frame = sys._getframe(1)
-    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
+    while frame is not None and _internal(frame.f_code.co_filename):
         frame = frame.f_back
     if frame is None:
-        return "inside fntrans"
-    code = frame.f_code
-    source = linecache.getline(code.co_filename, frame.f_lineno).strip()
-    where = f"at {code.co_filename}:{frame.f_lineno} in {code.co_name}"
-    return f"{where}: {source}" if source else where
+        return None
+    return frame.f_code.co_filename, frame.f_lineno, frame.f_code.co_name
 
 
 config = Config()

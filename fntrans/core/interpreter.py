@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import threading
 
+from fntrans.core.config import user_location
 from fntrans.core.tracer import Tracer
 
 
@@ -35,7 +36,7 @@ class Interpreter:
     and ``records`` if it stages a program.
     """
 
-    __slots__ = ("level", "alive", "name")
+    __slots__ = ("level", "alive", "name", "origin")
     # "forward" or "reverse" for the interpreters of automatic differentiation
     differentiates: str | None = None
     # whether it records a program that a later transform may differentiate
@@ -46,6 +47,7 @@ class Interpreter:
         self.name = name
         self.level = -1
         self.alive = False
+        self.origin = None  # (filename, line, function) of the user's code that applied it
 
     def process_primitive(self, prim, args, params):
         raise NotImplementedError
@@ -74,6 +76,7 @@ def new_interpreter(interp: Interpreter):
     leak, reported when it is next used.
     """
     stack = _state.stack
+    interp.origin = user_location()
     interp.level = len(stack)
     interp.alive = True
     stack.append(interp)

@@ -101,7 +101,7 @@ class Primitive:
                 config.check(self, ans)
             return ans
         if not top.alive:
-            raise errors.leaked_tracer(top.name)
+            raise errors.leaked_tracer(top.name, top.origin)
         return top.process_primitive(self, args, params)
 
     def __repr__(self):
