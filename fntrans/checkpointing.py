@@ -9,7 +9,7 @@ from collections.abc import Callable
 import numpy as np
 
 from fntrans._flat_transforms import jvp_flat, pull_back, trace_shapes, vmap_flat
-from fntrans.core.interpreter import new_interpreter, top_interpreter, tracing
+from fntrans.core.interpreter import new_interpreter, tracing
 from fntrans.core.primitive import Primitive
 from fntrans.core.tracer import Tracer
 from fntrans.interpreters.reverse import Tape
@@ -160,7 +160,7 @@ def checkpoint(fun: Callable) -> Callable:
 
         flat = [leaf for leaf, d in zip(leaves, dynamic) if d]
         recording = Recording(fun_flat)
-        closures = recording.record(flat, owner=top_interpreter(flat))
+        closures = recording.record(flat, owner=tracing(flat)[0])
         outs = checkpoint_p.bind(*flat, *closures, recording=recording)
         return tree_unflatten(out_tree[0], list(outs))
 

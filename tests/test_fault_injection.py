@@ -23,9 +23,12 @@ import pytest
 
 import fntrans as ft
 import fntrans.numpy as fnp
-from fntrans.core import primitive as primitive_module
 from fntrans.core.interpreter import current_stack
 from fntrans.core.primitive import Primitive
+from fntrans.interpreters.batching import Batch
+from fntrans.interpreters.jvp import JVP
+from fntrans.interpreters.reverse import Tape
+from fntrans.interpreters.staging import Staging
 
 RNG = np.random.default_rng(0)
 PARAMS = {
@@ -77,15 +80,16 @@ def injector(request, monkeypatch):
     injector = Injector()
     if request.param == "bind":
         # fntrans keeps bound methods (`exp = exp_p.bind`), which a patched
-        # Primitive.bind would miss; every bind starts by looking up
-        # top_interpreter in its module, so that is where to intercept.
-        top_interpreter = primitive_module.top_interpreter
+        # Primitive.bind would miss; every bind of a traced value reaches an
+        # interpreter's process_primitive, so that is where to intercept.
+        for interpreter in (Tape, JVP, Batch, Staging):
+            process = interpreter.process_primitive
 
-        def top_interpreter_that_may_fail(values):
-            injector.tick()
-            return top_interpreter(values)
+            def process_that_may_fail(self, prim, args, params, process=process):
+                injector.tick()
+                return process(self, prim, args, params)
 
-        monkeypatch.setattr(primitive_module, "top_interpreter", top_interpreter_that_may_fail)
+            monkeypatch.setattr(interpreter, "process_primitive", process_that_may_fail)
     else:
         for prim in _all_primitives():
             monkeypatch.setattr(prim, "impl", injector.ticking(prim.impl))
@@ -218,7 +222,7 @@ def test_the_checks_catch_a_function_that_corrupts_state(injector):
     def corrupting(x):
         x += 1.0  # mutates the caller's array
         current_stack().append("left behind")  # popped only on success
-        y = fnp.sin(x)
+        y = ft.vmap(fnp.sin)(x)  # reaches an interpreter and an impl
         current_stack().pop()
         return y
 

@@ -87,16 +87,6 @@ def new_interpreter(interp: Interpreter):
         stack.pop()
 
 
-def top_interpreter(values):
-    """The interpreter of the highest-level tracer among ``values``, or None
-    if there is no tracer (then the values are plain arrays)."""
-    top = None
-    for v in values:
-        if isinstance(v, Tracer) and (top is None or v._interp.level > top.level):
-            top = v._interp
-    return top
-
-
 def tracing(values) -> list:
     """The interpreters whose tracers wrap ``values`` at any depth, innermost first."""
     found = {}

@@ -36,7 +36,7 @@ from fntrans import errors
 from fntrans.backend import array_module
 from fntrans.core.aval import ShapedArray
 from fntrans.core.config import config
-from fntrans.core.interpreter import top_interpreter
+from fntrans.core.tracer import Tracer
 
 
 class Undefined:
@@ -94,7 +94,10 @@ class Primitive:
     def bind(self, *args, **params):
         """Applies the primitive: evaluated directly on concrete arrays, or handed
         to the interpreter of the highest-level tracer among ``args``."""
-        top = top_interpreter(args)
+        top = None
+        for a in args:
+            if isinstance(a, Tracer) and (top is None or a._interp.level > top.level):
+                top = a._interp
         if top is None:
             ans = self.impl(array_module(args), *args, **params)
             if config.checking:
