@@ -330,9 +330,7 @@ def make_jaxpr(f: Callable, static_argnums: int | Sequence[int] = ()) -> Callabl
         flat, in_tree = tree_flatten([args[i] for i in positions])
         owners = [p for p in positions for _ in tree_flatten(args[p])[0]]
         with new_interpreter(Staging("make_jaxpr")) as staging:
-            inputs = [
-                staging.new_input(aval_of(x), f"argument {p}") for x, p in zip(flat, owners)
-            ]
+            inputs = [staging.new_input(aval_of(x), f"argument {p}") for x, p in zip(flat, owners)]
             traced_args = iter(tree_unflatten(in_tree, inputs))
             call_args = [a if i in fixed else next(traced_args) for i, a in enumerate(args)]
             out = f(*call_args, **kwargs)

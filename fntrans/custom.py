@@ -18,9 +18,27 @@ from fntrans._flat_transforms import jvp_flat, trace_shapes, vmap_flat
 from fntrans.core import constants
 from fntrans.core.interpreter import tracing
 from fntrans.core.primitive import Primitive
+from fntrans.core.tracer import Tracer
 from fntrans.interpreters.ad_util import checked_like, instantiate
 from fntrans.primitives.broadcasting import reduce_sum
 from fntrans.tree import tree_flatten, tree_unflatten
+
+
+def _outputs(fun, args, name=None) -> tuple:
+    """``fun(*args)``, checked by ``_no_closure``."""
+    return _no_closure(tuple(fun(*args)), args, name or fun.__name__)
+
+
+def _no_closure(outs, args, name):
+    """``outs``, checked: one traced by a transform that traces none of
+    ``args`` comes from a value the function closes over, which the user's
+    rule cannot differentiate."""
+    levels = [a._interp.level for a in args if isinstance(a, Tracer)]
+    for out in outs:
+        if isinstance(out, Tracer) and out._interp.level > max(levels, default=-1):
+            raise errors.custom_rule_closure(name, out._interp.name)
+    return outs
+
 
 # ---- custom_jvp_call: fun, with the user's JVP rule ----
 
@@ -28,6 +46,7 @@ from fntrans.tree import tree_flatten, tree_unflatten
 def _custom_jvp_jvp(primals, tangents, *, fun, jvp):
     tangents = [instantiate(t, p) for p, t in zip(primals, tangents)]
     outs, out_tangents = jvp(primals, tangents)
+    _no_closure(tuple(outs) + tuple(out_tangents), [*primals, *tangents], fun.__name__)
     return tuple(outs), tuple(out_tangents)
 
 
@@ -50,7 +69,7 @@ def _halves(values):
 
 custom_jvp_call_p = Primitive(
     "custom_jvp_call",
-    impl=lambda xp, *args, fun, jvp: tuple(fun(*args)),
+    impl=lambda xp, *args, fun, jvp: _outputs(fun, args),
     shape=lambda *avals, fun, jvp: trace_shapes(fun, avals),
     jvp=_custom_jvp_jvp,
     # no VJP rule: reverse mode linearizes the user's JVP rule and transposes it
@@ -79,7 +98,7 @@ def _recorded_fwd(*args, fun, fwd, bwd, n_out):
     # its plain function rather than refusing.
     _inside_fwd.depth += 1
     try:
-        return tuple(fwd(*args))
+        return _outputs(fwd, args, fun.__name__)
     finally:
         _inside_fwd.depth -= 1
 
@@ -118,7 +137,7 @@ def _custom_vjp_batch(prim, vals, dims, *, fun, fwd, bwd, n_out):
 
 custom_vjp_call_p = Primitive(
     "custom_vjp_call",
-    impl=lambda xp, *args, fun, fwd, bwd, n_out: tuple(fun(*args)),
+    impl=lambda xp, *args, fun, fwd, bwd, n_out: _outputs(fun, args),
     shape=lambda *avals, fun, fwd, bwd, n_out: trace_shapes(fun, avals),
     jvp=_custom_vjp_jvp,
     vjp=_custom_vjp_vjp,

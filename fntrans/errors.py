@@ -206,6 +206,16 @@ def derivative_into_integer_array(dtype) -> TypeError:
     )
 
 
+def custom_rule_closure(name: str, transform: str) -> TypeError:
+    return TypeError(
+        f"{name}, a function with a custom derivative rule, uses a value that {transform} "
+        f"traces without receiving it as an argument (it closes over it), so its rule "
+        f"cannot give that value's derivative. Pass the value as an argument of {name} "
+        f"(and give its derivative in the rule), or wrap it in ft.stop_gradient if it "
+        f"has none."
+    )
+
+
 def jvp_of_custom_vjp(name: str) -> TypeError:
     return TypeError(
         f"jvp cannot be applied directly to {name}, a custom_vjp function: it has a "

@@ -297,3 +297,31 @@ def test_checkpoint_takes_keywords_and_non_array_arguments():
     x = np.array([1.0, 2.0])
     np.testing.assert_allclose(ft.grad(lambda x: layer(x, "sum", power=3.0))(x), 3 * x**2)
     np.testing.assert_allclose(ft.grad(lambda x: layer(x, "max"))(x), [0.0, 4.0])
+
+
+def test_custom_rules_closing_over_a_differentiated_value_raise_a_clear_error():
+    def with_vjp(x0, x1):
+        @ft.custom_vjp
+        def scaled(p):
+            return x0 * p
+
+        scaled.defvjp(lambda p: (scaled(p), p), lambda p, g: (g * 2.0,))
+        return fnp.sum(scaled(x1))
+
+    def with_jvp(x0, x1):
+        @ft.custom_jvp
+        def scaled(p):
+            return x0 * p
+
+        scaled.defjvp(lambda primals, tangents: (scaled(primals[0]), x0 * tangents[0]))
+        return fnp.sum(scaled(x1))
+
+    msg = "scaled, a function with a custom derivative rule, uses a value that grad traces"
+    ones = np.ones(2)
+    for f in (with_vjp, with_jvp):
+        with pytest.raises(TypeError, match=re.escape(msg)):
+            ft.grad(f, argnums=(0, 1))(ones, ones)
+        # the rule applies where the closed-over value is not differentiated
+        ft.grad(f, argnums=1)(ones, ones)
+    with pytest.raises(TypeError, match="scaled, a function with a custom derivative rule"):
+        ft.jvp(with_jvp, (ones, ones), (ones, ones))

@@ -60,7 +60,6 @@ def unary(name: str, *, ufunc=None, jvp=None, zero_derivative=False, vjp=None, b
     ufunc = ufunc or getattr(np, name)
     prim = None
 
-
     def prim_jvp(primals, tangents):
         (x,), (t,) = primals, tangents
         ans = prim.bind(x)
