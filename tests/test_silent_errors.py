@@ -325,3 +325,12 @@ def test_custom_rules_closing_over_a_differentiated_value_raise_a_clear_error():
         ft.grad(f, argnums=1)(ones, ones)
     with pytest.raises(TypeError, match="scaled, a function with a custom derivative rule"):
         ft.jvp(with_jvp, (ones, ones), (ones, ones))
+
+
+def test_a_value_batched_under_another_transform_says_it_is_batched():
+    # not "static_argnums", which vmap does not have
+    f = lambda x: fnp.interp(x, np.array([0.0, 1.0, 2.0]), np.array([0.0, 1.0, 4.0]))  # noqa: E731
+    with pytest.raises(
+        ft.ConcretizationError, match="interp was applied to a value batched by vmap"
+    ):
+        ft.vmap(ft.grad(f))(np.array([0.5, 1.5]))

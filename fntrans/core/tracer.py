@@ -134,6 +134,11 @@ class PrimalTracer(Tracer):
     def inner(self):
         return self.primal
 
+    def _concrete_or_raise(self, operation):
+        # the transform below says why a value is missing (batched, abstract)
+        p = self.primal
+        return p._concrete_or_raise(operation) if isinstance(p, Tracer) else p
+
     shape = property(lambda self: self.primal.shape)
     dtype = property(lambda self: self.primal.dtype)
     ndim = property(lambda self: self.primal.ndim)

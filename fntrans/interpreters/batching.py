@@ -55,10 +55,10 @@ class BatchTracer(Tracer):
         return self.bdim is not None
 
     def _concrete_or_raise(self, operation):
-        value = self.concrete
-        if value is None:
+        if self.bdim is not None:
             raise errors.batched_control_flow(operation, self.aval)
-        return value
+        v = self.val  # the same for every example: the transform below says the rest
+        return v._concrete_or_raise(operation) if isinstance(v, Tracer) else v
 
 
 class Batch(Interpreter):
