@@ -320,3 +320,26 @@ def test_in_place_updates_of_arrays_made_inside_the_function(f, value, derivativ
     assert ft.grad(f)(2.0) == derivative
     assert ft.jvp(f, (2.0,), (1.0,)) == (value, derivative)
     np.testing.assert_array_equal(ft.vmap(f)(np.array([2.0, 2.0])), [value, value])
+
+
+def test_a_copy_made_by_array_or_astype_is_a_new_array():
+    def f(x):
+        by_array = fnp.array(x)
+        by_array[0] = 5.0  # NumPy: a copy, so x is unchanged
+        by_astype = x.astype(x.dtype)
+        by_astype[1] = 7.0
+        return x * 1.0
+
+    x = np.ones(3)
+    np.testing.assert_array_equal(ft.jvp(f, (x,), (x,))[0], x)
+    np.testing.assert_array_equal(ft.vmap(f)(np.ones((2, 3))), np.ones((2, 3)))
+
+
+def test_vmap_returns_an_array_made_inside_from_unbatched_values():
+    def f(fixed, batched):
+        made = fnp.copy(fixed)
+        made[..., -1] += 1.0
+        return made
+
+    out = ft.vmap(f, in_axes=(None, 0))(np.ones(2), np.ones((3, 2)))
+    np.testing.assert_array_equal(out, [[1.0, 2.0]] * 3)

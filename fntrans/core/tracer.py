@@ -145,6 +145,15 @@ class PrimalTracer(Tracer):
     size = property(lambda self: self.primal.size)
 
 
+def new_handle(tracer: Tracer) -> Tracer:
+    """A new handle on ``tracer``'s value: assigning into one leaves the other
+    as it was (NumPy's copy of an array)."""
+    clone = object.__new__(type(tracer))
+    clone._interp = tracer._interp
+    become(clone, tracer)
+    return clone
+
+
 def become(handle: Tracer, new: Tracer) -> None:
     """Points ``handle`` at ``new``'s value: array assignment on a traced array.
 

@@ -18,7 +18,7 @@ from fntrans import errors
 from fntrans.core import constants
 from fntrans.core.aval import aval_of
 from fntrans.core.interpreter import current_stack
-from fntrans.core.tracer import Tracer, become
+from fntrans.core.tracer import Tracer, become, new_handle
 from fntrans.numpy._util import asarray, assignable, operand
 from fntrans.primitives.broadcasting import broadcast_to
 from fntrans.primitives.elementwise import add, convert_element_type, div, mul, neg, select
@@ -272,10 +272,7 @@ def copy(a):
     """
     if not isinstance(a, Tracer):
         return assignable(np.array(a, copy=True))
-    clone = object.__new__(type(a))
-    clone._interp = a._interp
-    become(clone, a)
-    return clone
+    return new_handle(a)
 
 
 def inplace(op):

@@ -11,7 +11,7 @@ import math
 import numpy as np
 
 from fntrans import errors
-from fntrans.core.tracer import Tracer
+from fntrans.core.tracer import Tracer, new_handle
 from fntrans.numpy import _assignment
 from fntrans.numpy._shape import resolve_shape, transpose
 from fntrans.primitives import elementwise as ew
@@ -38,7 +38,8 @@ def _swap(f):
 
 
 def _astype(self, dtype, copy=True):
-    return convert_element_type(self, dtype=dtype)
+    out = convert_element_type(self, dtype=dtype)
+    return new_handle(out) if copy and out is self else out
 
 
 def _reshape(self, *shape, order="C"):
