@@ -33,11 +33,15 @@ def _no_closure(outs, args, name):
     """``outs``, checked: one traced by a transform that traces none of
     ``args`` comes from a value the function closes over, which the user's
     rule cannot differentiate."""
-    levels = [a._interp.level for a in args if isinstance(a, Tracer)]
+    top = max((a._interp.level for a in args if isinstance(a, Tracer)), default=-1)
+    checked = []
     for out in outs:
-        if isinstance(out, Tracer) and out._interp.level > max(levels, default=-1):
-            raise errors.custom_rule_closure(name, out._interp.name)
-    return outs
+        while isinstance(out, Tracer) and out._interp.level > top:
+            if out.carries_derivative():
+                raise errors.custom_rule_closure(name, out._interp.name)
+            out = out.inner  # an array made inside the function (a constant there)
+        checked.append(out)
+    return tuple(checked)
 
 
 # ---- custom_jvp_call: fun, with the user's JVP rule ----
@@ -46,8 +50,8 @@ def _no_closure(outs, args, name):
 def _custom_jvp_jvp(primals, tangents, *, fun, jvp):
     tangents = [instantiate(t, p) for p, t in zip(primals, tangents)]
     outs, out_tangents = jvp(primals, tangents)
-    _no_closure(tuple(outs) + tuple(out_tangents), [*primals, *tangents], fun.__name__)
-    return tuple(outs), tuple(out_tangents)
+    checked = _no_closure(tuple(outs) + tuple(out_tangents), [*primals, *tangents], fun.__name__)
+    return checked[: len(outs)], checked[len(outs) :]
 
 
 def _custom_jvp_batch(prim, vals, dims, *, fun, jvp):

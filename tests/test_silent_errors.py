@@ -334,3 +334,16 @@ def test_a_value_batched_under_another_transform_says_it_is_batched():
         ft.ConcretizationError, match="interp was applied to a value batched by vmap"
     ):
         ft.vmap(ft.grad(f))(np.array([0.5, 1.5]))
+
+
+def test_a_custom_vjp_function_that_makes_and_fills_an_array_under_vmap_of_grad():
+    def fill(p):
+        out = fnp.copy(p)
+        out[0:1] = p[1]
+        return out
+
+    f = ft.custom_vjp(fill)
+    f.defvjp(lambda p: (fill(p), p), lambda p, ct: ft.vjp(fill, p)[1](ct))
+    x = np.arange(6.0).reshape(2, 3) + 1
+    g = ft.vmap(ft.grad(lambda x: fnp.sum(f(x) * np.array([1.0, 10.0, 100.0]))))(x)
+    np.testing.assert_array_equal(g, [[0.0, 11.0, 100.0]] * 2)

@@ -18,8 +18,8 @@ from fntrans import errors
 from fntrans.core import constants
 from fntrans.core.aval import aval_of
 from fntrans.core.interpreter import current_stack
-from fntrans.core.tracer import Tracer, become, new_handle
-from fntrans.numpy._util import asarray, assignable, operand
+from fntrans.core.tracer import Tracer, become
+from fntrans.numpy._util import asarray, assignable, copied, operand
 from fntrans.primitives.broadcasting import broadcast_to
 from fntrans.primitives.elementwise import add, convert_element_type, div, mul, neg, select
 from fntrans.primitives.indexing import (
@@ -272,7 +272,7 @@ def copy(a):
     """
     if not isinstance(a, Tracer):
         return assignable(np.array(a, copy=True))
-    return new_handle(a)
+    return copied(a)
 
 
 def inplace(op):

@@ -12,10 +12,17 @@ from __future__ import annotations
 import numpy as np
 
 from fntrans.core import constants
-from fntrans.core.tracer import Tracer, new_handle
+from fntrans.core.tracer import Tracer
 from fntrans.numpy._indexing import diagonal
 from fntrans.numpy._shape import expand_dims, ravel
-from fntrans.numpy._util import asarray, assignable, diagonal_indices, holds_tracer, stack_nested
+from fntrans.numpy._util import (
+    asarray,
+    assignable,
+    copied,
+    diagonal_indices,
+    holds_tracer,
+    stack_nested,
+)
 from fntrans.primitives import broadcasting as bc
 from fntrans.primitives import elementwise as ew
 from fntrans.primitives import shape as shp
@@ -36,7 +43,7 @@ def array(object, dtype=None, copy: bool = True, ndmin: int = 0):
         while out.ndim < ndmin:
             out = expand_dims(out, 0)
         # a copy is a new handle: assigning into it leaves the original as it was
-        return new_handle(out) if copy and out is object else out
+        return copied(out) if copy and out is object else out
     # plain data stays a plain array (SciPy and friends can take it); to fill
     # an array inside a transform, make it with fnp.zeros or fnp.copy
     return np.array(object, dtype=dtype, copy=copy, ndmin=ndmin)

@@ -11,9 +11,10 @@ import math
 import numpy as np
 
 from fntrans import errors
-from fntrans.core.tracer import Tracer, new_handle
+from fntrans.core.tracer import Tracer
 from fntrans.numpy import _assignment
 from fntrans.numpy._shape import resolve_shape, transpose
+from fntrans.numpy._util import copied
 from fntrans.primitives import elementwise as ew
 from fntrans.primitives import math_functions as mf
 from fntrans.primitives.elementwise import convert_element_type
@@ -39,7 +40,7 @@ def _swap(f):
 
 def _astype(self, dtype, copy=True):
     out = convert_element_type(self, dtype=dtype)
-    return new_handle(out) if copy and out is self else out
+    return copied(out) if copy and out is self else out
 
 
 def _reshape(self, *shape, order="C"):

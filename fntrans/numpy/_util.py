@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from fntrans.core.interpreter import current_stack
-from fntrans.core.tracer import Tracer
+from fntrans.core.tracer import Tracer, new_handle
 from fntrans.primitives.elementwise import convert_element_type
 from fntrans.primitives.joining import join
 
@@ -110,3 +110,13 @@ def assignable(value):
     assigned into (``vals[i] = ...``); outside, the plain array."""
     stack = current_stack()
     return stack[-1].lift(value) if stack else value
+
+
+def copied(a: Tracer) -> Tracer:
+    """A copy of a traced array, assignable in the innermost transform: a new
+    handle on its value (derivatives flow), or, for a value of an enclosing
+    transform, that value as a constant of the innermost one."""
+    stack = current_stack()
+    if stack and a._interp is not stack[-1]:
+        return stack[-1].lift(a)
+    return new_handle(a)
