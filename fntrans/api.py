@@ -23,6 +23,7 @@ from fntrans._arguments import (
 )
 from fntrans.core import constants
 from fntrans.core.aval import aval_of
+from fntrans.core.config import warnings_at_user_lines
 from fntrans.core.interpreter import new_interpreter
 from fntrans.core.ir import IR
 from fntrans.core.tracer import Tracer
@@ -134,7 +135,8 @@ def _value_and_grad(f, argnums, has_aux, holomorphic, argnames, transform):
         aux = _lower_tree(tape, aux)
         cts = {}
         if tape.is_own(out):
-            cts = tape.backward([out.node], [constants.ones_like(value)], keep=False)
+            with warnings_at_user_lines():
+                cts = tape.backward([out.node], [constants.ones_like(value)], keep=False)
         grads = [
             tree_unflatten(treedef, [_input_ct(cts, n, x) for n, x in zip(nodes, leaves)])
             for treedef, nodes, leaves in zip(treedefs, input_nodes, flat)
@@ -206,7 +208,8 @@ def vjp(f: Callable, *primals: Any, has_aux: bool = False):
         if ct_tree != out_tree:
             raise errors.structure_mismatch("vjp_fn: the cotangent", out_tree, ct_tree)
         ct_flat = [fit_to(c, o, "vjp_fn: the cotangent") for c, o in zip(ct_flat, out_values)]
-        cts = tape.backward(out_nodes, ct_flat, keep=True)
+        with warnings_at_user_lines():
+            cts = tape.backward(out_nodes, ct_flat, keep=True)
         return tree_unflatten(in_tree, [_input_ct(cts, n, x) for n, x in zip(input_nodes, flat)])
 
     result = tree_unflatten(out_tree, out_values)

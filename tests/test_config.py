@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import warnings
 
 import numpy as np
 import pytest
@@ -69,3 +70,20 @@ def test_unknown_option_is_a_clear_error():
     with pytest.raises(ValueError, match=re.escape(msg)):
         ft.config.update("debug_nan", True)
     assert ft.config.debug_nans is False
+
+
+def test_numpy_warnings_inside_transforms_point_at_the_users_line():
+    def f(x):
+        y = fnp.log(x)  # forward: divide by zero in log
+        return fnp.sum(y)
+
+    forward_line = f.__code__.co_firstlineno + 1
+    with pytest.warns(RuntimeWarning) as caught:
+        ft.grad(f)(np.array([0.0, 1.0]))  # backward: divide by zero in div
+    backward_line = forward_line + 5
+    seen = {(w.filename, w.lineno, str(w.message)) for w in caught}
+    assert (__file__, forward_line, "divide by zero encountered in log") in seen
+    assert (__file__, backward_line, "divide by zero encountered in div") in seen
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("error")  # NumPy's settings are respected: nothing
+        ft.grad(f)(np.array([0.0, 1.0]))

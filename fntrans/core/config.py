@@ -7,9 +7,13 @@ infinity), naming the primitive and the line of user code that led to it.
 
 from __future__ import annotations
 
+import contextlib
 import linecache
 import pathlib
 import sys
+import warnings
+
+import numpy as np
 
 from fntrans.backend import module_of
 
@@ -98,3 +102,40 @@ def user_location():
 
 
 config = Config()
+
+
+@contextlib.contextmanager
+def warnings_at_user_lines():
+    """NumPy's floating-point warnings from inside fntrans, issued at the line
+    of user code that led to them (where NumPy's settings say "warn")."""
+    watched = {kind: "call" for kind, mode in np.geterr().items() if mode == "warn"}
+    if not watched:
+        yield
+        return
+    with np.errstate(call=_warn_at_user_line, **watched):
+        yield
+
+
+def _warn_at_user_line(error: str, flag: int) -> None:
+    frame = sys._getframe(1)
+    primitive = None
+    while frame is not None and _internal(frame.f_code.co_filename):
+        if primitive is None:
+            candidate = frame.f_locals.get("prim") or frame.f_locals.get("self")
+            primitive = getattr(candidate, "name", None) if hasattr(candidate, "impl") else None
+        frame = frame.f_back
+    where = f" in {primitive}" if primitive else ""
+    message = RuntimeWarning(f"{error} encountered{where}")
+    if frame is None:
+        warnings.warn(message, stacklevel=2)
+        return
+    module_globals = frame.f_globals
+    warnings.warn_explicit(
+        message,
+        RuntimeWarning,
+        frame.f_code.co_filename,
+        frame.f_lineno,
+        module=module_globals.get("__name__", "<unknown>"),
+        registry=module_globals.setdefault("__warningregistry__", {}),
+        module_globals=module_globals,
+    )

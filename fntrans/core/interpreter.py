@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextlib
 import threading
 
-from fntrans.core.config import user_location
+from fntrans.core.config import user_location, warnings_at_user_lines
 from fntrans.core.tracer import Tracer
 
 
@@ -79,9 +79,12 @@ def new_interpreter(interp: Interpreter):
     interp.origin = user_location()
     interp.level = len(stack)
     interp.alive = True
+    # the outermost transform points NumPy's warnings at the user's lines
+    attributed = contextlib.nullcontext() if stack else warnings_at_user_lines()
     stack.append(interp)
     try:
-        yield interp
+        with attributed:
+            yield interp
     finally:
         interp.alive = False
         stack.pop()
