@@ -118,6 +118,10 @@ def _value_and_grad(f, argnums, has_aux, holomorphic, argnames, transform):
     selector = DiffArgs(transform, f, argnums, argnames)
 
     def run(*args, **kwargs):
+        with warnings_at_user_lines():  # forward and backward
+            return compute(*args, **kwargs)
+
+    def compute(*args, **kwargs):
         values, names, call, pick = selector.split(args, kwargs)
         flat, treedefs = [], []
         for value, name in zip(values, names):
@@ -135,8 +139,7 @@ def _value_and_grad(f, argnums, has_aux, holomorphic, argnames, transform):
         aux = _lower_tree(tape, aux)
         cts = {}
         if tape.is_own(out):
-            with warnings_at_user_lines():
-                cts = tape.backward([out.node], [constants.ones_like(value)], keep=False)
+            cts = tape.backward([out.node], [constants.ones_like(value)], keep=False)
         grads = [
             tree_unflatten(treedef, [_input_ct(cts, n, x) for n, x in zip(nodes, leaves)])
             for treedef, nodes, leaves in zip(treedefs, input_nodes, flat)

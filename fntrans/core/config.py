@@ -7,10 +7,10 @@ infinity), naming the primitive and the line of user code that led to it.
 
 from __future__ import annotations
 
-import contextlib
 import linecache
 import pathlib
 import sys
+import threading
 import warnings
 
 import numpy as np
@@ -91,29 +91,55 @@ def _internal(filename: str) -> bool:
 _PLUMBING = ("contextlib.py", "functools.py")
 
 
+_INTERNAL_CODE = {}  # code object -> whether it is fntrans's (or plumbing it calls through)
+
+
 def user_location():
     """``(filename, line, function)`` of the innermost frame outside fntrans, or None."""
     frame = sys._getframe(1)
-    while frame is not None and _internal(frame.f_code.co_filename):
+    while frame is not None:
+        code = frame.f_code
+        internal = _INTERNAL_CODE.get(code)
+        if internal is None:
+            internal = _INTERNAL_CODE[code] = _internal(code.co_filename)
+        if not internal:
+            return code.co_filename, frame.f_lineno, code.co_name
         frame = frame.f_back
-    if frame is None:
-        return None
-    return frame.f_code.co_filename, frame.f_lineno, frame.f_code.co_name
+    return None
 
 
 config = Config()
 
 
-@contextlib.contextmanager
-def warnings_at_user_lines():
-    """NumPy's floating-point warnings from inside fntrans, issued at the line
-    of user code that led to them (where NumPy's settings say "warn")."""
-    watched = {kind: "call" for kind, mode in np.geterr().items() if mode == "warn"}
-    if not watched:
-        yield
-        return
-    with np.errstate(call=_warn_at_user_line, **watched):
-        yield
+class _Attribution(threading.local):
+    depth = 0  # how many warnings_at_user_lines contexts are open on this thread
+
+
+_attribution = _Attribution()
+
+
+class warnings_at_user_lines:
+    """A context in which NumPy's floating-point warnings from inside fntrans
+    are issued at the line of user code that led to them (where NumPy's
+    settings say "warn"). Nested contexts cost nothing."""
+
+    __slots__ = ("errstate",)
+
+    def __enter__(self):
+        self.errstate = None
+        if _attribution.depth == 0:
+            watched = {kind: "call" for kind, mode in np.geterr().items() if mode == "warn"}
+            if watched:
+                self.errstate = np.errstate(call=_warn_at_user_line, **watched)
+                self.errstate.__enter__()
+        _attribution.depth += 1
+        return self
+
+    def __exit__(self, *exc):
+        _attribution.depth -= 1
+        if self.errstate is not None:
+            self.errstate.__exit__(*exc)
+        return False
 
 
 def _warn_at_user_line(error: str, flag: int) -> None:

@@ -24,6 +24,7 @@ class _ThreadState(threading.local):
 
 
 _state = _ThreadState()
+_NO_CONTEXT = contextlib.nullcontext()
 
 
 class Interpreter:
@@ -80,7 +81,7 @@ def new_interpreter(interp: Interpreter):
     interp.level = len(stack)
     interp.alive = True
     # the outermost transform points NumPy's warnings at the user's lines
-    attributed = contextlib.nullcontext() if stack else warnings_at_user_lines()
+    attributed = _NO_CONTEXT if stack else warnings_at_user_lines()
     stack.append(interp)
     try:
         with attributed:
