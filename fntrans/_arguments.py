@@ -12,6 +12,7 @@ from fntrans.core import constants
 from fntrans.core.tracer import Tracer
 from fntrans.interpreters.ad_util import checked_like
 from fntrans.tree import tree_flatten
+from fntrans.tree.pytrees import leaf_names, tree_paths
 
 
 def as_differentiable(x, transform: str, argname: str, holomorphic: bool = False):
@@ -128,12 +129,16 @@ def check_primals_tangents(transform, primals, tangents):
     tangent_flat, tangent_tree = tree_flatten(tuple(tangents))
     if in_tree != tangent_tree:
         raise errors.structure_mismatch(f"{transform}: the tangents", in_tree, tangent_tree)
+    # each leaf named by its primal and its path in it: primal 0['w']
+    suffixes = [name[len("x") :] for name in leaf_names(tuple(primals), "x", skip=1)]
+    positions = [path[0] for path in tree_paths(tuple(primals))]
     primal_flat = [
-        as_differentiable(x, transform, f"primal {i}") for i, x in enumerate(primal_flat)
+        as_differentiable(x, transform, f"primal {i}{suffix}")
+        for x, i, suffix in zip(primal_flat, positions, suffixes)
     ]
     tangent_flat = [
-        fit_to(t, p, f"{transform}: tangent {i}")
-        for i, (t, p) in enumerate(zip(tangent_flat, primal_flat))
+        fit_to(t, p, f"{transform}: tangent {i}{suffix}")
+        for t, p, i, suffix in zip(tangent_flat, primal_flat, positions, suffixes)
     ]
     return primal_flat, tangent_flat, in_tree
 

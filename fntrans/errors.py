@@ -55,11 +55,12 @@ def holomorphic_input(transform: str, argname: str, dtype) -> TypeError:
 
 def non_differentiable_input(transform: str, argname: str, dtype) -> TypeError:
     # the transforms with primals (jvp, vjp, ...) differentiate every one of them
-    leave_out = (
-        "close over it instead of passing it as a primal"
-        if argname.startswith("primal")
-        else "leave it out of argnums"
-    )
+    if argname.startswith("primal"):
+        leave_out = "close over it instead of passing it as a primal"
+    elif "[" in argname:  # a leaf of a pytree argument
+        leave_out = "pass it as an argument of its own that argnums leaves out"
+    else:
+        leave_out = "leave it out of argnums"
     return TypeError(
         f"{transform} requires real or complex inputs to differentiate, but {argname} "
         f"has dtype {dtype}, which carries no derivative. Convert it with "

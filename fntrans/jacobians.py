@@ -16,6 +16,7 @@ from fntrans.core.aval import dtype_of
 from fntrans.primitives.joining import split
 from fntrans.primitives.shape import reshape
 from fntrans.tree import tree_flatten, tree_map, tree_unflatten
+from fntrans.tree.pytrees import leaf_names
 from fntrans.vectorize import vmap
 
 
@@ -28,7 +29,13 @@ class _Differentiated:
         if len(pick) != len(values):
             raise errors.repeated_argnums(selector.transform)
         checked = [
-            tree_map(lambda x, n=name: as_differentiable(x, selector.transform, n, holomorphic), v)
+            tree_unflatten(
+                tree_flatten(v)[1],
+                [
+                    as_differentiable(x, selector.transform, leaf, holomorphic)
+                    for x, leaf in zip(tree_flatten(v)[0], leaf_names(v, name))
+                ],
+            )
             for v, name in zip(values, names)
         ]
         self.f, self.single = f, selector.single

@@ -83,3 +83,15 @@ def register_pytree_node(cls: type, flatten: Callable, unflatten: Callable) -> t
     return optree.register_pytree_node(
         cls, flatten, lambda aux, children: unflatten(aux, list(children)), namespace=NAMESPACE
     )
+
+
+def tree_paths(tree: Any) -> list[tuple]:
+    """The path (keys and indices) of each leaf of ``tree``, in flatten order."""
+    return optree.tree_flatten_with_path(tree, namespace=NAMESPACE)[0]
+
+
+def leaf_names(tree: Any, prefix: str, skip: int = 0) -> list[str]:
+    """A name for each leaf of ``tree``, in flatten order: ``prefix`` and its
+    path (``argument 0['w'][1]``), leaving out the first ``skip`` path entries."""
+    paths = tree_paths(tree)
+    return [prefix + "".join(f"[{key!r}]" for key in path[skip:]) for path in paths]
