@@ -110,8 +110,11 @@ def missing_rule(prim_name: str, rule: str) -> NotImplementedError:
 def no_numpy_rule(func_name: str) -> NotImplementedError:
     return NotImplementedError(
         f"fntrans has no derivative rule for numpy.{func_name}. Write it with "
-        f"fntrans.numpy functions that have rules, or give its derivative with "
-        f"fntrans.custom_vjp."
+        f"fntrans.numpy functions that have rules, or make it a primitive that runs "
+        f"on plain arrays with fntrans.extend.primitive and give its derivatives with "
+        f"fntrans.extend.defvjp (reverse mode) and defjvp (forward mode); it then "
+        f"works under vmap too. Code written with fntrans.numpy can take a rule of "
+        f"its own with ft.custom_vjp or ft.custom_jvp."
     )
 
 
