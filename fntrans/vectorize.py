@@ -14,16 +14,18 @@ from fntrans.interpreters.batching import Batch, BatchTracer
 from fntrans.tree import NAMESPACE
 
 
-def _axis_leaves(transform: str, what: str, axes, tree) -> list:
-    """One axis (int or None) per leaf of ``tree``, from ``axes``, a pytree prefix of it."""
+def _axis_leaves(transform: str, what: str, axes, tree, shown=None) -> list:
+    """One axis (int or None) per leaf of ``tree``, from ``axes``, a pytree prefix
+    of it; an error shows ``shown`` (what the user wrote) for ``axes``."""
     try:
         return optree.broadcast_prefix(axes, tree, none_is_leaf=True, namespace=NAMESPACE)
     except ValueError as e:
         given = optree.tree_structure(axes, none_is_leaf=True, namespace=NAMESPACE)
         expected = optree.tree_structure(tree, namespace=NAMESPACE)
+        shown = axes if shown is None else shown
         raise ValueError(
             f"{transform}: {what} must be an int, None, or a pytree prefix of the "
-            f"{what.split('_')[0]}puts' structure, but got {what}={axes!r} (structure "
+            f"{what.split('_')[0]}puts' structure, but got {what}={shown!r} (structure "
             f"{given}) for {what.split('_')[0]}puts of structure {expected} ({e})."
         ) from None
 
@@ -76,7 +78,7 @@ def vmap(f: Callable, in_axes: Any = 0, out_axes: Any = 0) -> Callable:
             axes_spec = (axes_spec,) * len(args)
         call_args = (args, kwargs)
         spec = (axes_spec, {k: 0 for k in kwargs})
-        axes = _axis_leaves("vmap", "in_axes", spec, call_args)
+        axes = _axis_leaves("vmap", "in_axes", spec, call_args, shown=in_axes)
         leaves, treedef = optree.tree_flatten(call_args, none_is_leaf=True, namespace=NAMESPACE)
         size = _batch_size(leaves, axes)
         with new_interpreter(Batch(size)) as interp:
