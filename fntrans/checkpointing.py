@@ -11,7 +11,7 @@ import numpy as np
 from fntrans._flat_transforms import jvp_flat, pull_back, trace_shapes, vmap_flat
 from fntrans.core.interpreter import new_interpreter, tracing
 from fntrans.core.primitive import Primitive
-from fntrans.core.tracer import Tracer
+from fntrans.core.tracer import Tracer, new_handle
 from fntrans.interpreters.reverse import Tape
 from fntrans.tree import tree_flatten, tree_unflatten
 
@@ -86,6 +86,12 @@ class _ClosureTape(Tape):
                 for a in args
             ]
         return super().process_primitive(prim, args, params)
+
+    def lift(self, value):
+        # a copy (fnp.copy) of a closed-over value is a copy of its free input
+        if isinstance(value, Tracer) and value._interp is self.owner:
+            return new_handle(self._free(value))
+        return super().lift(value)
 
     def _free(self, x):
         if id(x) not in self.free:

@@ -347,3 +347,19 @@ def test_a_custom_vjp_function_that_makes_and_fills_an_array_under_vmap_of_grad(
     x = np.arange(6.0).reshape(2, 3) + 1
     g = ft.vmap(ft.grad(lambda x: fnp.sum(f(x) * np.array([1.0, 10.0, 100.0]))))(x)
     np.testing.assert_array_equal(g, [[0.0, 11.0, 100.0]] * 2)
+
+
+def test_checkpoint_of_a_function_that_copies_and_fills_a_closed_over_value():
+    def body(x, checkpointed):
+        def layer(p):
+            filled = fnp.copy(x)  # x is closed over, and differentiated
+            filled[np.array([2, 0])] = x[np.array([0, 1])]
+            return filled * fnp.sum(p)
+
+        return (ft.checkpoint(layer) if checkpointed else layer)(x[np.array([3, 0])])
+
+    x, w = np.arange(4.0) + 1, np.array([1.0, 2.0, 3.0, 4.0])
+    np.testing.assert_allclose(
+        ft.grad(lambda x: fnp.sum(body(x, True) * w))(x),
+        ft.grad(lambda x: fnp.sum(body(x, False) * w))(x),
+    )
