@@ -45,11 +45,22 @@ class Recording:
             input_nodes = [(t.node, t.primal) for t in inputs]
             outs = tuple(self.fun(*inputs))
         free = list(tape.free.values())
-        self.ir = tape.as_ir(input_nodes + [(t.node, t.primal) for _, t in free], outs)
+        ir = tape.as_ir(input_nodes + [(t.node, t.primal) for _, t in free], outs)
+        # values computed from closed-over tracers alone never reached the
+        # tape: they are constants of the program, tracers of the owner, and
+        # become inputs too (their derivatives flow through the owner)
+        traced = {
+            i for i, c in enumerate(ir.consts) if isinstance(c, Tracer) and c._interp is owner
+        }
+        ir.invars += [ir.constvars[i] for i in sorted(traced)]
+        closures = [closure for closure, _ in free] + [ir.consts[i] for i in sorted(traced)]
+        ir.constvars = [v for i, v in enumerate(ir.constvars) if i not in traced]
+        ir.consts = [c for i, c in enumerate(ir.consts) if i not in traced]
+        self.ir = ir
         self.first = tuple(
             o.primal if isinstance(o, Tracer) and o._interp is tape else o for o in outs
         )
-        return [closure for closure, _ in free]
+        return closures
 
     def evaluate(self, args):
         """The outputs on ``args``: of the recording run first, then by replay."""

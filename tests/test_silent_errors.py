@@ -363,3 +363,15 @@ def test_checkpoint_of_a_function_that_copies_and_fills_a_closed_over_value():
         ft.grad(lambda x: fnp.sum(body(x, True) * w))(x),
         ft.grad(lambda x: fnp.sum(body(x, False) * w))(x),
     )
+
+
+@pytest.mark.parametrize(
+    "body",
+    [lambda x, p: x * 2.0, lambda x, p: fnp.sin(x), lambda x, p: fnp.sum(x) + 0.0 * p],
+    ids=["scaled", "sin", "sum"],
+)
+def test_checkpoint_of_a_function_using_only_closed_over_values(body):
+    x = np.array([1.0, 2.0])
+    expected = ft.grad(lambda x: fnp.sum(body(x, x)))(x)
+    got = ft.grad(lambda x: fnp.sum(ft.checkpoint(lambda p: body(x, p))(x)))(x)
+    np.testing.assert_allclose(got, expected)  # it was 0: the closure was a constant

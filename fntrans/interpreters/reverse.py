@@ -173,7 +173,10 @@ class Tape(Interpreter):
             return variables[node]
 
         def constant(value):
-            if isinstance(value, (bool, int, float, complex)) or getattr(value, "ndim", 1) == 0:
+            scalar = (
+                isinstance(value, (bool, int, float, complex)) or getattr(value, "ndim", 1) == 0
+            )
+            if scalar and not isinstance(value, Tracer):  # a traced one stays a variable
                 return Literal(value)
             if id(value) not in constvars:
                 constvars[id(value)] = Var(aval_of(value))
