@@ -57,8 +57,10 @@ class Recording:
         ir.constvars = [v for i, v in enumerate(ir.constvars) if i not in traced]
         ir.consts = [c for i, c in enumerate(ir.consts) if i not in traced]
         self.ir = ir
+        # the outputs one transform below the owner, as the call's results are
         self.first = tuple(
-            o.primal if isinstance(o, Tracer) and o._interp is tape else o for o in outs
+            _below(o.primal if isinstance(o, Tracer) and o._interp is tape else o, owner)
+            for o in outs
         )
         return closures
 

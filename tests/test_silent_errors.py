@@ -375,3 +375,10 @@ def test_checkpoint_of_a_function_using_only_closed_over_values(body):
     expected = ft.grad(lambda x: fnp.sum(body(x, x)))(x)
     got = ft.grad(lambda x: fnp.sum(ft.checkpoint(lambda p: body(x, p))(x)))(x)
     np.testing.assert_allclose(got, expected)  # it was 0: the closure was a constant
+
+
+def test_vjp_through_a_checkpoint_using_only_closed_over_values_returns_an_array():
+    x = np.array([1.0, 2.0])
+    out, vjp_fn = ft.vjp(lambda x: ft.checkpoint(lambda p: fnp.sum(x * x))(x), x)
+    assert type(out) is np.float64 and out == 5.0
+    np.testing.assert_allclose(vjp_fn(1.0)[0], 2 * x)
