@@ -35,7 +35,8 @@ class Config:
 
     def __init__(self):
         self._values = {"debug_nans": False, "debug_infs": False}
-        self.checking = False  # whether results are checked (read on every primitive call)
+        self.checking = False  # whether primitives' results are checked
+        self.on_change = []  # called with `checking` when it changes
 
     def update(self, name: str, value) -> None:
         """Sets the switch ``name`` to ``value``."""
@@ -43,7 +44,11 @@ class Config:
             known = ", ".join(sorted(self._values))
             raise ValueError(f"fntrans has no config option {name!r}; the options are: {known}.")
         self._values[name] = bool(value)
-        self.checking = any(self._values.values())
+        checking = any(self._values.values())
+        if checking != self.checking:
+            self.checking = checking
+            for hook in self.on_change:
+                hook(checking)
 
     def __getattr__(self, name):
         try:

@@ -32,6 +32,8 @@ again.
 
 from __future__ import annotations
 
+import weakref
+
 from fntrans import errors
 from fntrans.backend import array_module
 from fntrans.core.aval import ShapedArray
@@ -75,7 +77,9 @@ class Primitive:
         zero_derivative: bool = False,
     ):
         self.name = name
-        self.impl = impl
+        self.unchecked_impl = impl
+        self.impl = _checked(self, impl) if config.checking else impl
+        _ALL.add(self)
         self.shape = shape
         self.zero_derivative = zero_derivative
         if zero_derivative:  # comparisons, floor, argmax, stop_gradient, ...
@@ -99,10 +103,7 @@ class Primitive:
             if isinstance(a, Tracer) and (top is None or a._interp.level > top.level):
                 top = a._interp
         if top is None:
-            ans = self.impl(array_module(args), *args, **params)
-            if config.checking:
-                config.check(self, ans)
-            return ans
+            return self.impl(array_module(args), *args, **params)
         if not top.alive:
             raise errors.leaked_tracer(top.name, top.origin)
         return top.process_primitive(self, args, params)
@@ -112,6 +113,29 @@ class Primitive:
 
     def _zero_jvp(self, primals, tangents, **params):
         return self.bind(*primals, **params), None
+
+
+# every primitive, so that the debug switches can swap in checked impls: the
+# checks then cost nothing while they are off
+_ALL = weakref.WeakSet()
+
+
+def _checked(prim, impl):
+    def checked_impl(xp, *args, **params):
+        ans = impl(xp, *args, **params)
+        config.check(prim, ans)
+        return ans
+
+    return checked_impl
+
+
+def _apply_checks(checking: bool) -> None:
+    for prim in list(_ALL):
+        impl = prim.unchecked_impl
+        prim.impl = _checked(prim, impl) if checking else impl
+
+
+config.on_change.append(_apply_checks)
 
 
 def _zero_vjp(ct, ans, *args, needs, **params):

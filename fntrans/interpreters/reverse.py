@@ -19,7 +19,6 @@ import itertools
 
 from fntrans.backend import array_module
 from fntrans.core.aval import aval_of
-from fntrans.core.config import config
 from fntrans.core.interpreter import Interpreter
 from fntrans.core.ir import IR, Eqn, Literal, Var
 from fntrans.core.tracer import PrimalTracer, Tracer
@@ -102,8 +101,6 @@ class Tape(Interpreter):
             ans = prim.bind(*primals, **params)
         else:  # nothing else traces these values: compute directly
             ans = prim.impl(array_module(primals), *primals, **params)
-            if config.checking:
-                config.check(prim, ans)
         if not any_need:  # constants in, constant out: assignable if it came from ours
             return self.lift_all(ans, prim.multiple_results) if own else ans
         if prim.zero_derivative:
