@@ -47,11 +47,10 @@ class Recording:
         free = list(tape.free.values())
         ir = tape.as_ir(input_nodes + [(t.node, t.primal) for _, t in free], outs)
         # values computed from closed-over tracers alone never reached the
-        # tape: they are constants of the program, tracers of the owner, and
-        # become inputs too (their derivatives flow through the owner)
-        traced = {
-            i for i, c in enumerate(ir.consts) if isinstance(c, Tracer) and c._interp is owner
-        }
+        # tape: they are constants of the program, tracers of enclosing
+        # transforms, and become inputs too (their derivatives flow through
+        # those transforms, also through a checkpoint nested in another)
+        traced = {i for i, c in enumerate(ir.consts) if isinstance(c, Tracer)}
         ir.invars += [ir.constvars[i] for i in sorted(traced)]
         closures = [closure for closure, _ in free] + [ir.consts[i] for i in sorted(traced)]
         ir.constvars = [v for i, v in enumerate(ir.constvars) if i not in traced]

@@ -382,3 +382,19 @@ def test_vjp_through_a_checkpoint_using_only_closed_over_values_returns_an_array
     out, vjp_fn = ft.vjp(lambda x: ft.checkpoint(lambda p: fnp.sum(x * x))(x), x)
     assert type(out) is np.float64 and out == 5.0
     np.testing.assert_allclose(vjp_fn(1.0)[0], 2 * x)
+
+
+def test_nested_checkpoints_closing_over_a_differentiated_value():
+    def f(x0, x1, checkpointed):
+        wrap = ft.checkpoint if checkpointed else (lambda g: g)
+
+        def outer(p, q):
+            return wrap(lambda r: x1[1] * 2.0 + 0.0 * r)(q)
+
+        return fnp.sum(wrap(outer)(x0, x0 * 1.0))
+
+    x0, x1 = np.array([1.0, 2.0]), np.array([3.0, 4.0])
+    got = ft.grad(f, argnums=(0, 1))(x0, x1, True)
+    expected = ft.grad(f, argnums=(0, 1))(x0, x1, False)
+    for g, e in zip(got, expected):
+        np.testing.assert_allclose(g, e)
