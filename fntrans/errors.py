@@ -118,11 +118,18 @@ def no_numpy_rule(func_name: str) -> NotImplementedError:
     )
 
 
-def leaked_tracer(transform: str, origin=None) -> UnexpectedTracerError:
+def leaked_tracer(transform: str, origin=None, during_backward=False) -> UnexpectedTracerError:
     applied = ""
     if origin is not None:
         filename, line, function = origin
         applied = f" (applied at {filename}:{line} in {function})"
+    if during_backward:
+        return UnexpectedTracerError(
+            f"A value traced by {transform}{applied} was used in {transform}'s own backward "
+            f"pass: a custom rule's bwd (or a function it calls) closes over a value that "
+            f"{transform} differentiates. Pass that value to the function as an argument, "
+            f"or save what bwd needs as a residual in fwd."
+        )
     return UnexpectedTracerError(
         f"A value traced by {transform}{applied} was used after {transform} returned (a "
         f"leaked tracer), for example through a global variable or a list kept outside "

@@ -398,3 +398,19 @@ def test_nested_checkpoints_closing_over_a_differentiated_value():
     expected = ft.grad(f, argnums=(0, 1))(x0, x1, False)
     for g, e in zip(got, expected):
         np.testing.assert_allclose(g, e)
+
+
+def test_a_bwd_that_closes_over_a_differentiated_value_says_so():
+    def f(x):
+        @ft.custom_vjp
+        def scaled(p):
+            return p * 2.0
+
+        # bwd uses x, a value the enclosing vjp differentiates, by closure
+        scaled.defvjp(lambda p: (scaled(p), None), lambda res, g: (g * fnp.sum(x),))
+        return scaled(x)
+
+    x = np.array([1.0, 2.0])
+    _, vjp_fn = ft.vjp(f, x)
+    with pytest.raises(ft.UnexpectedTracerError, match="was used in vjp's own backward pass"):
+        vjp_fn(np.ones(2))

@@ -105,7 +105,9 @@ class Primitive:
         if top is None:
             return self.impl(array_module(args), *args, **params)
         if not top.alive:
-            raise errors.leaked_tracer(top.name, top.origin)
+            raise errors.leaked_tracer(
+                top.name, top.origin, during_backward=getattr(top, "walking_back", False)
+            )
         return top.process_primitive(self, args, params)
 
     def __repr__(self):

@@ -60,13 +60,14 @@ class Record(Eqn):
 class Tape(Interpreter):
     """The reverse-mode interpreter: its state is the list of recorded equations."""
 
-    __slots__ = ("eqns", "_counter")
+    __slots__ = ("eqns", "_counter", "walking_back")
     differentiates = "reverse"
 
     def __init__(self, name: str = "grad"):
         super().__init__(name)
         self.eqns = []
         self._counter = itertools.count()
+        self.walking_back = False  # during backward: a use of its tracers is a closure
 
     def new_input(self, value) -> ReverseTracer:
         return ReverseTracer(self, value, next(self._counter))
@@ -126,6 +127,13 @@ class Tape(Interpreter):
         dropped once processed, freeing residuals after their last use; with
         ``keep=True`` the tape can be walked again.
         """
+        self.walking_back = True
+        try:
+            return self._walk_back(out_nodes, cts, keep)
+        finally:
+            self.walking_back = False
+
+    def _walk_back(self, out_nodes, cts, keep):
         acc = {}
         for node, ct in zip(out_nodes, cts):
             if node is not None:
