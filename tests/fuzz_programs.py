@@ -131,8 +131,8 @@ RISKY = {
     "vjp_rule.new_array": "the same for custom_vjp; and x[i] = v in it breaks hessian, vmap(grad)",
 }
 # fixed, so CI guards them; a closure over a differentiated value in a custom
-# rule is an error by design, and assign.moved_index is still open
-FIXED = frozenset(RISKY) - {"closure", "assign.moved_index"}
+# rule is an error by design
+FIXED = frozenset(RISKY) - {"closure"}
 
 
 @dataclasses.dataclass(frozen=True)

@@ -414,3 +414,18 @@ def test_a_bwd_that_closes_over_a_differentiated_value_says_so():
     _, vjp_fn = ft.vjp(f, x)
     with pytest.raises(ft.UnexpectedTracerError, match="was used in vjp's own backward pass"):
         vjp_fn(np.ones(2))
+
+
+def test_vmap_of_grad_of_an_assignment_whose_index_is_batched_along_axis_1():
+    X = np.array([[0.3, 0.1, 0.5, 0.2], [0.9, 0.4, 0.8, 0.7], [0.6, 0.2, 0.1, 0.3]])
+    index = np.argsort(X, -1)
+    w = np.array([1.0, 10.0, 100.0, 1000.0])
+
+    def g(x, i):
+        y = fnp.copy(x)
+        y[i] = x
+        return fnp.sum(y * w)
+
+    along_0 = ft.vmap(ft.grad(g), in_axes=(0, 0))(X, index)
+    along_1 = ft.vmap(ft.grad(g), in_axes=(0, 1))(X, index.T)
+    np.testing.assert_allclose(along_1, along_0)

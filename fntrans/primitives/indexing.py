@@ -261,7 +261,8 @@ def _scatter_batch(prim, vals, dims, *, indexer, **params):
         target = getitem_p.shape(
             ShapedArray(x.shape[1:], x.dtype),
             *(
-                ShapedArray(a.shape[1:] if d is not None else a.shape, a.dtype)
+                # one example's index array: without its batch axis, wherever it is
+                ShapedArray(a.shape if d is None else a.shape[:d] + a.shape[d + 1 :], a.dtype)
                 for a, d in zip(arrays, dims[2:])
             ),
             indexer=indexer,
