@@ -171,7 +171,8 @@ def concretization(operation: str, aval, sources=()) -> ConcretizationError:
     )
 
 
-def tracer_to_numpy(what: str) -> TypeError:
+def tracer_to_numpy(what: str, value: str | None = None) -> TypeError:
+    described = f" The value was a traced {value}." if value else ""
     return TypeError(
         f"A traced value reached NumPy through {what}, where fntrans cannot follow it. "
         f"This happens when assigning into an array made with plain numpy "
@@ -179,7 +180,7 @@ def tracer_to_numpy(what: str) -> TypeError:
         f"fnp.at(x)[i].set(v)), when calling np.sum or np.array on a Python list of "
         f"traced values (use fnp.sum or fnp.stack), or when calling a method of a "
         f"plain ndarray such as W.dot(t) (use fnp.dot(W, t) or W @ t), or when "
-        f"indexing a plain ndarray with a traced index (use fnp.take(x, i, axis=0))."
+        f"indexing a plain ndarray with a traced index (use fnp.take(x, i, axis=0))." + described
     )
 
 

@@ -104,7 +104,9 @@ class Tracer:
         return int(self._concrete_or_raise("__index__"))
 
     def __array__(self, dtype=None, copy=None):
-        raise errors.tracer_to_numpy("__array__ (conversion to a NumPy array)")
+        raise errors.tracer_to_numpy(
+            "__array__ (conversion to a NumPy array)", self.aval.str_short()
+        )
 
     def __repr__(self):
         value = self.concrete
