@@ -102,6 +102,17 @@ class DiffArgs:
         return [args[p] for p in positions], [f"argument {p}" for p in positions], call, pick
 
 
+def differentiable_leaves(value, name: str, transform: str, holomorphic: bool = False):
+    """The leaves of the argument ``value`` (checked by ``as_differentiable``,
+    each named by its path in it) and its structure."""
+    leaves, treedef = tree_flatten(value)
+    checked = [
+        as_differentiable(x, transform, leaf_name, holomorphic)
+        for x, leaf_name in zip(leaves, leaf_names(value, name))
+    ]
+    return checked, treedef
+
+
 def split_aux(out, has_aux: bool, transform: str):
     if not has_aux:
         return out, None
@@ -130,7 +141,7 @@ def check_primals_tangents(transform, primals, tangents):
     if in_tree != tangent_tree:
         raise errors.structure_mismatch(f"{transform}: the tangents", in_tree, tangent_tree)
     # each leaf named by its primal and its path in it: primal 0['w']
-    suffixes = [name[len("x") :] for name in leaf_names(tuple(primals), "x", skip=1)]
+    suffixes = leaf_names(tuple(primals), "", skip=1)
     positions = [path[0] for path in tree_paths(tuple(primals))]
     primal_flat = [
         as_differentiable(x, transform, f"primal {i}{suffix}")

@@ -18,6 +18,7 @@ from fntrans._arguments import (
     DiffArgs,
     as_differentiable,
     check_primals_tangents,
+    differentiable_leaves,
     fit_to,
     split_aux,
 )
@@ -32,7 +33,6 @@ from fntrans.interpreters.reverse import Tape
 from fntrans.interpreters.staging import Staging
 from fntrans.primitives.elementwise import stop_gradient_p
 from fntrans.tree import tree_flatten, tree_map, tree_unflatten
-from fntrans.tree.pytrees import leaf_names
 
 # ---- helpers shared by the transforms ----
 
@@ -126,13 +126,8 @@ def _value_and_grad(f, argnums, has_aux, holomorphic, argnames, transform):
         values, names, call, pick = selector.split(args, kwargs)
         flat, treedefs = [], []
         for value, name in zip(values, names):
-            leaves, treedef = tree_flatten(value)
-            flat.append(
-                [
-                    as_differentiable(x, transform, leaf_name, holomorphic)
-                    for x, leaf_name in zip(leaves, leaf_names(value, name))
-                ]
-            )
+            leaves, treedef = differentiable_leaves(value, name, transform, holomorphic)
+            flat.append(leaves)
             treedefs.append(treedef)
         with new_interpreter(Tape(transform)) as tape:
             inputs = [[tape.new_input(x) for x in leaves] for leaves in flat]

@@ -9,14 +9,13 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from fntrans import errors
-from fntrans._arguments import DiffArgs, as_differentiable, check_primals_tangents
+from fntrans._arguments import DiffArgs, check_primals_tangents, differentiable_leaves
 from fntrans.api import grad, jvp, vjp
 from fntrans.core import constants
 from fntrans.core.aval import dtype_of
 from fntrans.primitives.joining import split
 from fntrans.primitives.shape import reshape
 from fntrans.tree import tree_flatten, tree_map, tree_unflatten
-from fntrans.tree.pytrees import leaf_names
 from fntrans.vectorize import vmap
 
 
@@ -29,14 +28,11 @@ class _Differentiated:
         if len(pick) != len(values):
             raise errors.repeated_argnums(selector.transform)
         checked = [
-            tree_unflatten(
-                tree_flatten(v)[1],
-                [
-                    as_differentiable(x, selector.transform, leaf, holomorphic)
-                    for x, leaf in zip(tree_flatten(v)[0], leaf_names(v, name))
-                ],
+            tree_unflatten(treedef, leaves)
+            for leaves, treedef in (
+                differentiable_leaves(v, name, selector.transform, holomorphic)
+                for v, name in zip(values, names)
             )
-            for v, name in zip(values, names)
         ]
         self.f, self.single = f, selector.single
         self.value = checked[0] if self.single else tuple(checked)

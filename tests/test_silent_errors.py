@@ -429,3 +429,16 @@ def test_vmap_of_grad_of_an_assignment_whose_index_is_batched_along_axis_1():
     along_0 = ft.vmap(ft.grad(g), in_axes=(0, 0))(X, index)
     along_1 = ft.vmap(ft.grad(g), in_axes=(0, 1))(X, index.T)
     np.testing.assert_allclose(along_1, along_0)
+
+
+def test_a_jacobian_with_respect_to_one_argument_twice_is_a_clear_error():
+    msg = "jacrev: argnums (or argnames) names one argument twice"
+    with pytest.raises(ValueError, match=re.escape(msg)):
+        ft.jacrev(lambda x, y: x * y, argnums=(0, 0))(np.ones(2), np.ones(2))
+    assert ft.grad(lambda x, y: fnp.sum(x * y), argnums=(0, 0))(1.0, 2.0) == (2.0, 2.0)
+
+
+def test_indexing_with_a_scalar_false_says_what_to_write():
+    with pytest.raises(NotImplementedError, match=re.escape("use x[None][:0]")):
+        ft.grad(lambda x: fnp.sum(x[False]))(np.ones(2))
+    np.testing.assert_array_equal(ft.grad(lambda x: fnp.sum(x[True]))(np.ones(2)), [1.0, 1.0])

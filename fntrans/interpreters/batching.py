@@ -104,9 +104,9 @@ class Batch(Interpreter):
         With ``axis=None`` the output must not vary across the batch."""
         if out is None:
             return None
-        batched = type(out) is BatchTracer and out._interp is self and out.bdim is not None
         if type(out) is BatchTracer and out._interp is self and out.bdim is None:
             out = out.val  # made inside the function, the same for every example
+        batched = type(out) is BatchTracer and out._interp is self
         if axis is None:
             if batched:
                 raise ValueError(
