@@ -5,7 +5,14 @@
 1.3817732906760363
 """
 
-from fntrans import extend, numpy, optimizers, tree  # numpy installs the tracer's methods
+from fntrans import (  # numpy installs the tracer's methods
+    extend,
+    numpy,
+    optimizers,
+    scipy,
+    test_util,
+    tree,
+)
 from fntrans.api import (
     grad,
     jvp,
@@ -42,7 +49,9 @@ __all__ = [
     "linearize",
     "make_jaxpr",
     "optimizers",
+    "scipy",
     "stop_gradient",
+    "test_util",
     "tree",
     "value_and_grad",
     "vjp",

@@ -37,6 +37,11 @@ class OpCase:
     distinct: bool = False  # entries pairwise apart (ties are kinks for max/min/sort)
     complex_ok: bool = False  # also checked with complex inputs
     concrete_only: bool = False  # needs concrete values (not batched or abstract ones)
+    # draw(data, shapes, with_imag=False) -> float64 (or complex) arguments, for
+    # families whose inputs need structure (SPD matrices, distinct eigenvalues, ...)
+    draw: Callable | None = None
+    # (rtol, atol) for the float32 agreement check, for ill-conditioned families
+    float32_tol: tuple = (2e-3, 2e-3)
 
     def __repr__(self):
         return self.name
@@ -450,4 +455,27 @@ OP_CASES = [
         shapes=[((3,), (3,))],
         distinct=True,
     ),
+]
+
+# Each family's cases live beside its tests' strategies, in a module of its own.
+from tests import (  # noqa: E402
+    op_cases_complex,
+    op_cases_decompositions,
+    op_cases_fft,
+    op_cases_matrix_functions,
+    op_cases_numpy_extra,
+    op_cases_solve,
+    op_cases_special,
+    op_cases_stats,
+)
+
+OP_CASES += [
+    *op_cases_complex.CASES,
+    *op_cases_decompositions.CASES,
+    *op_cases_solve.CASES,
+    *op_cases_fft.CASES,
+    *op_cases_numpy_extra.CASES,
+    *op_cases_special.CASES,
+    *op_cases_stats.CASES,
+    *op_cases_matrix_functions.CASES,
 ]

@@ -33,6 +33,9 @@ def _distinct_values(data, n, low, high):
 
 def draw_args(data, case, shapes, dtype=np.float64, with_imag=False):
     """Arguments of ``case`` with the given shapes, drawn from its domain."""
+    if case.draw is not None:
+        args = case.draw(data, shapes, with_imag=with_imag)
+        return [np.asarray(a) if with_imag else np.asarray(a).astype(dtype) for a in args]
     domains = case.domains(len(shapes))
     if case.distinct:
         sizes = [int(np.prod(s, dtype=np.int64)) for s in shapes]

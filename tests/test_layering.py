@@ -29,7 +29,7 @@ LAYERS = [
         "fntrans.checkpointing",
         "fntrans.extend",
     ],
-    ["fntrans.jacobians", "fntrans.test_util", "fntrans.optimizers"],
+    ["fntrans.jacobians", "fntrans.test_util", "fntrans.optimizers", "fntrans.scipy"],
     ["fntrans"],
 ]
 LAYER_OF = {group: i for i, groups in enumerate(LAYERS) for group in groups}
