@@ -65,3 +65,16 @@ def _mixed(a: type, b: type) -> TypeError:
         f"{a.__module__}.{a.__name__} and {b.__module__}.{b.__name__}. Move one of "
         f"them first (cupy.asarray(x) or x.get())."
     )
+
+
+def scipy_module(xp, name: str):
+    """SciPy's submodule ``name`` for the array module ``xp``: ``scipy.<name>``
+    on NumPy, ``cupyx.scipy.<name>`` on CuPy (or the backend's own ``scipy``)."""
+    import importlib
+
+    if xp is np:
+        return importlib.import_module(f"scipy.{name}")
+    own = getattr(xp, "scipy", None)  # a registered backend may carry its own
+    if own is not None:
+        return getattr(own, name)
+    return importlib.import_module(f"cupyx.scipy.{name}")

@@ -75,7 +75,7 @@ from numpy import (  # noqa: F401  NumPy's constants, dtypes and helpers, re-exp
 )
 from numpy import float64 as float_  # NumPy 2 dropped this alias; fntrans keeps it
 
-from fntrans.numpy import _methods
+from fntrans.numpy import _methods, fft, linalg
 from fntrans.numpy._assignment import at, copy
 from fntrans.numpy._creation import (
     arange,

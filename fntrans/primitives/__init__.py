@@ -13,7 +13,13 @@ Families, each importing only those before it:
 - ``cumulative``: cumsum, cumprod;
 - ``reductions``: max, min, prod, argmax, argmin;
 - ``sorting``: sort, argsort;
-- ``products``: matmul, einsum.
+- ``products``: matmul, einsum;
+- ``linear_systems``: solve, inv, slogdet;
+- ``decompositions``: cholesky, triangular_solve, eigh, eig, svd, qr, lu;
+- ``matrix_functions``: expm, sqrtm;
+- ``fft``: the discrete Fourier transforms;
+- ``convolution``: N-d convolution and correlation;
+- ``special``: SciPy's special functions.
 
 The call primitives (custom rules, checkpoint) live beside the transforms
 that define them, in ``fntrans.custom`` and ``fntrans.checkpointing``.

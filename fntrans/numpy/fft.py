@@ -1,0 +1,3 @@
+"""``fntrans.numpy.fft``: NumPy's FFT functions."""
+
+__all__: list = []

@@ -1,0 +1,3 @@
+"""Decompositions and what is built on them."""
+
+__all__: list = []

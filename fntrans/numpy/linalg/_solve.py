@@ -1,0 +1,3 @@
+"""Solves, inverses, determinants, norms."""
+
+__all__: list = []

@@ -1,0 +1,1 @@
+"""N-d convolution and correlation."""

@@ -1,0 +1,1 @@
+"""Matrix decompositions: cholesky, triangular_solve, eigh, eig, svd, qr, lu."""

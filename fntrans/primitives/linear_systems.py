@@ -1,0 +1,1 @@
+"""Linear systems: solve, inv, slogdet."""
