@@ -241,3 +241,33 @@ def missing_extend_rule(prim_name: str, rule: str, definer: str) -> NotImplement
         f"fntrans has no {rule} rule for '{prim_name}'. Give it one with "
         f"fntrans.extend.{definer}({prim_name.split(' ')[0]}, ...)."
     )
+
+
+def special_argument_not_differentiable(function: str, position: int) -> NotImplementedError:
+    """A derivative asked of an order or shape parameter of a special function."""
+    argument = _SPECIAL_PARAMETERS.get(function, ("x", "y"))[position]
+    return NotImplementedError(
+        f"fntrans.scipy.special.{function} has no derivative with respect to its "
+        f"argument {argument!r} (argument {position}), as SciPy has none: it is "
+        f"differentiable in its other argument only. If {argument!r} is a constant, "
+        f"pass it through ft.stop_gradient, or leave it out of argnums."
+    )
+
+
+_SPECIAL_PARAMETERS = {
+    "gammainc": ("a", "x"),
+    "gammaincc": ("a", "x"),
+    "iv": ("v", "x"),
+    "ive": ("v", "x"),
+}
+
+
+def no_scipy_rule(func_name: str) -> NotImplementedError:
+    """A SciPy function that fntrans.scipy lacks, called on a traced value."""
+    return NotImplementedError(
+        f"fntrans has no derivative rule for {func_name}: fntrans.scipy does not "
+        f"provide it. Make it a primitive that runs on plain arrays with "
+        f"fntrans.extend.primitive and give its derivatives with fntrans.extend.defvjp "
+        f"(reverse mode) and defjvp (forward mode); or write it with fntrans.numpy and "
+        f"fntrans.scipy functions that have rules."
+    )

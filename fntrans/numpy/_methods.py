@@ -6,7 +6,9 @@ plain ``numpy`` functions handed a tracer call back into fntrans.
 
 from __future__ import annotations
 
+import importlib
 import math
+import sys
 
 import numpy as np
 
@@ -96,11 +98,43 @@ def _item(self, *args):
     return concrete.item()
 
 
+# scipy.special ufuncs that are NumPy's functions of the same name
+_SCIPY_SPECIAL_AS_NUMPY = frozenset({"cbrt", "exp2", "expm1", "log1p", "round"})
+
+
+def _scipy_special_name(ufunc):
+    """The name of ``ufunc`` in ``scipy.special`` if it is one of SciPy's ufuncs
+    (``scipy.special.gammaln``), else None. SciPy is never imported for this:
+    its ufuncs exist only once it has been."""
+    name = ufunc.__name__
+    if getattr(np, name, None) is ufunc:
+        return None
+    special = sys.modules.get("scipy.special")
+    return name if special is not None and getattr(special, name, None) is ufunc else None
+
+
+def _scipy_special_call(name, method, inputs, kwargs):
+    """SciPy's ufunc ``name`` on traced values: fntrans.scipy.special's function."""
+    func = None
+    if method == "__call__":
+        func = getattr(importlib.import_module("fntrans.scipy.special"), name, None)
+        if func is None and name in _SCIPY_SPECIAL_AS_NUMPY:
+            func = _FNP.__dict__.get(name)
+    if func is None:
+        suffix = "" if method == "__call__" else f".{method}"
+        raise errors.no_scipy_rule(f"scipy.special.{name}{suffix}")
+    return func(*inputs, **kwargs)
+
+
 def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
     name = ufunc.__name__
+    scipy_name = _scipy_special_name(ufunc)
     if kwargs.get("out") is not None:
-        raise errors.tracer_to_numpy(f"the out= argument of numpy.{name}")
+        module = "numpy" if scipy_name is None else "scipy.special"
+        raise errors.tracer_to_numpy(f"the out= argument of {module}.{name}")
     kwargs.pop("out", None)
+    if scipy_name is not None:
+        return _scipy_special_call(scipy_name, method, inputs, kwargs)
     if method == "__call__":
         func = _FNP.__dict__.get(name)
     elif method in ("reduce", "accumulate"):
