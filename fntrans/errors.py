@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+
 
 class ConcretizationError(TypeError):
     """A concrete Python value was needed from an abstract (traced) value."""
@@ -262,8 +264,49 @@ _SPECIAL_PARAMETERS = {
 }
 
 
+def scipy_function_calling(frame) -> str | None:
+    """``scipy.<module>.<function>`` when ``frame`` runs inside SciPy: the
+    outermost SciPy function on the stack, named by its public module, else
+    None. A function behind one of SciPy's own decorators (in ``scipy._lib``)
+    is found among the decorator's locals."""
+    found = []  # (module, name), innermost first
+    while frame is not None and frame.f_globals.get("__name__", "").startswith("scipy."):
+        module = frame.f_globals["__name__"]
+        if module.startswith("scipy._lib"):
+            found += [(v.__module__, v.__name__) for v in frame.f_locals.values() if _in_scipy(v)]
+        else:
+            found.append((module, frame.f_code.co_name))
+        frame = frame.f_back
+    if not found:
+        return None
+    module, name = found[-1]
+    return ".".join([p for p in module.split(".") if not p.startswith("_")] + [name])
+
+
+def _in_scipy(value) -> bool:
+    """Whether ``value`` is a function of SciPy's public modules."""
+    module = getattr(value, "__module__", None)
+    return (
+        callable(value)
+        and isinstance(module, str)
+        and module.startswith("scipy.")
+        and not module.startswith("scipy._lib")
+    )
+
+
 def no_scipy_rule(func_name: str) -> NotImplementedError:
-    """A SciPy function that fntrans.scipy lacks, called on a traced value."""
+    """A SciPy function called on a traced value: fntrans.scipy's version named
+    if it has one, else how to give it rules."""
+    module, _, name = func_name.rpartition(".")
+    try:  # looked up by name, as NumPy's protocols look up fntrans.numpy
+        ours = getattr(importlib.import_module(f"fntrans.{module}"), name, None)
+    except ImportError:
+        ours = None
+    if callable(ours):
+        return NotImplementedError(
+            f"{func_name} cannot follow a traced value: call fntrans.{func_name} "
+            f"instead, which has derivative rules and batches under vmap."
+        )
     return NotImplementedError(
         f"fntrans has no derivative rule for {func_name}: fntrans.scipy does not "
         f"provide it. Make it a primitive that runs on plain arrays with "

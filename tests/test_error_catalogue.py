@@ -20,7 +20,7 @@ checks only the start of the message, which this module completes):
 | leaked tracer | test_errors.py::test_leaked_tracer_raises_naming_the_transform (prefix); test_leaked_tracer_raises_naming_its_transform, test_leaked_tracer_in_a_conversion_raises, test_leaked_tracer_in_a_later_transform_raises; xfail: test_leaked_tracer_of_a_jacobian_names_it |
 | shapes of tangents/cotangents, argnums, in_axes | test_errors.py::test_cotangent_shape_mismatch_raises, ::test_tangent_shape_mismatch_raises, ::test_bad_argnums_raise, ::test_bad_argnames_raise, ::test_cotangent_structure_mismatch_raises (prefix), test_vmap.py::test_in_axes_structure_mismatch_raises (prefix), ::test_inconsistent_batch_sizes_raise, ::test_out_of_range_axis_raises, ::test_bad_in_axes_type_raises, ::test_mapped_output_with_out_axes_none_raises (prefix), test_jacobians.py::test_jacobian_of_integer_input_raises (argnums, prefix); test_cotangent_of_a_broadcastable_shape_raises, test_scalar_cotangent_for_a_vector_output_raises, test_cotangent_structure_mismatch_names_both_structures, test_complex_cotangent_for_a_real_output_raises, test_real_cotangent_for_a_complex_output_raises, test_cotangent_shape_mismatch_under_vmap_raises, test_tangent_structure_mismatch_raises, test_primals_and_tangents_not_tuples_raise, test_complex_tangent_for_a_real_primal_raises, test_linearize_tangent_shape_mismatch_raises, test_linearize_tangent_structure_mismatch_raises, test_linearize_complex_tangent_raises, test_negative_argnums_out_of_range_raises, test_argnums_tuple_with_an_entry_out_of_range_raises, test_argnums_out_of_range_names_each_transform, test_argnums_of_the_wrong_type_raises, test_empty_argnums_raises, test_in_axes_with_too_few_entries_raises, test_in_axes_with_too_many_entries_raises, test_in_axes_of_float_raises, test_in_axes_all_none_raises, test_in_axes_out_of_range_for_a_pytree_leaf_raises, test_hvp_tangent_shape_mismatch_names_hvp, test_hvp_with_primals_not_tuples_raises, test_argnums_true_is_a_type_error, test_grad_called_with_keyword_arguments_only_says_what_to_do, test_duplicate_argnums_do_not_give_a_wrong_gradient, test_in_axes_for_a_0d_input_says_what_to_do, test_out_axes_out_of_range_raises, test_tangent_shape_mismatch_in_a_pytree_names_the_leaf, test_in_axes_prefix_mismatch_shows_the_users_in_axes |
 | custom rule of wrong structure, shape or dtype | test_custom.py::test_custom_vjp_bwd_must_return_a_tuple; test_custom_vjp_bwd_tuple_too_long_raises, test_custom_vjp_bwd_list_raises, test_custom_vjp_bwd_cotangent_of_wrong_structure_raises, test_custom_vjp_bwd_pytree_cotangent_missing_a_key_raises, test_custom_vjp_bwd_cotangent_of_wrong_shape_raises, test_custom_vjp_bwd_cotangent_of_wrong_shape_under_jacrev_raises, test_custom_vjp_bwd_complex_cotangent_for_real_input_raises, test_custom_jvp_rule_tangent_of_wrong_structure_raises, test_custom_jvp_rule_tangent_of_wrong_shape_raises, test_custom_jvp_rule_tangent_of_wrong_shape_raises_under_grad, test_custom_jvp_rule_complex_tangent_for_real_output_raises, test_extend_defvjp_cotangent_of_wrong_shape_raises, test_extend_defvjp_tuple_cotangent_raises, test_extend_defvjp_complex_cotangent_raises, test_extend_defjvp_tangent_of_wrong_shape_raises, test_extend_defjvp_complex_tangent_raises, test_custom_jvp_rule_not_returning_a_pair_raises, test_extend_defvjp_returning_none_says_so, test_extend_defjvp_returning_none_says_so, test_extend_defvjp_returning_a_list_is_read_as_an_array; xfail: test_custom_jvp_rule_primal_output_of_wrong_structure_raises, test_custom_jvp_rule_primal_output_of_wrong_shape_names_it |
-| SciPy function fntrans lacks | test_scipy_special_ufunc_on_traced_value_names_scipy; xfail: test_scipy_function_on_traced_value_names_scipy |
+| SciPy function fntrans lacks (or has under fntrans.scipy) | test_scipy_special_ufunc_on_traced_value_names_scipy, test_scipy_function_on_traced_value_names_scipy, test_scipy_function_fntrans_has_names_its_version |
 | bad input never corrupts state | test_errors.py::test_error_inside_the_function_leaves_no_state, ::test_user_arrays_are_never_mutated; test_failed_trace_never_mutates_the_users_array (every test here checks the stack and the next call) |
 """
 
@@ -1219,9 +1219,6 @@ def test_scipy_special_ufunc_on_traced_value_names_scipy():
     assert_clean()
 
 
-@gap(
-    "a SciPy function that is not a ufunc gives the TypeError for __array__, naming neither SciPy nor fntrans.scipy"
-)
 def test_scipy_function_on_traced_value_names_scipy():
     with pytest.raises(NotImplementedError) as error:
         ft.grad(lambda x: fnp.sum(scipy.linalg.logm(fnp.diag(x))))(X + 1.0)
@@ -1250,4 +1247,11 @@ def test_failed_trace_never_mutates_the_users_array():
         ft.vmap(writes_then_fails)(batch)
     np.testing.assert_array_equal(x, X)
     np.testing.assert_array_equal(batch, np.ones((2, 3)))
+    assert_clean()
+
+
+def test_scipy_function_fntrans_has_names_its_version():
+    with pytest.raises(NotImplementedError) as error:
+        ft.grad(lambda x: scipy.special.logsumexp(x))(X)
+    assert_mentions(error, re.escape("call fntrans.scipy.special.logsumexp instead"))
     assert_clean()

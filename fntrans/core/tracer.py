@@ -7,6 +7,8 @@ abstract value, Python protocols, and the errors for what cannot be traced.
 
 from __future__ import annotations
 
+import sys
+
 from fntrans import errors
 from fntrans.core.aval import aval_of, is_inexact
 
@@ -104,6 +106,10 @@ class Tracer:
         return int(self._concrete_or_raise("__index__"))
 
     def __array__(self, dtype=None, copy=None):
+        # SciPy functions that are not ufuncs convert their inputs with np.asarray
+        scipy_function = errors.scipy_function_calling(sys._getframe(1))
+        if scipy_function is not None:
+            raise errors.no_scipy_rule(scipy_function)
         raise errors.tracer_to_numpy(
             "__array__ (conversion to a NumPy array)", self.aval.str_short()
         )
