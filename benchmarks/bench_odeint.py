@@ -6,7 +6,8 @@ Workload: Lotka-Volterra (2 states, 4 parameters) over 100 output times on
 
 - the adjoint method (``ft.grad`` through ``odeint``: one forward solve, then
   backward solves of the adjoint ODE between consecutive output times, with
-  vector-Jacobian products of the right-hand side by fntrans);
+  vector-Jacobian products of the right-hand side by fntrans, recorded once
+  per solve and replayed at each evaluation);
 - forward sensitivities (the ODE augmented with dy/dy0 and dy/dp, hand-derived
   Jacobians, one SciPy solve at tight tolerance): the reference;
 - central finite differences (12 more solves).

@@ -127,18 +127,16 @@ def test_float32_state_gives_float32_results_and_gradients():
     np.testing.assert_allclose(grad, np.sum(np.exp(-T)), rtol=1e-5)
 
 
-def test_backward_pass_records_no_solver_steps():
+def test_backward_pass_records_no_solver_steps(monkeypatch):
     """The recorded program is the same whatever the number of solver steps,
-    and the backward solves evaluate func many more times than there are
-    outputs: the steps are recomputed, never stored."""
-    calls = []
+    and the backward solves evaluate the right-hand side many more times than
+    there are outputs: the steps are recomputed, never stored."""
 
-    def counted(y, t, k):
-        calls.append(t)
+    def decay(y, t, k):
         return -k * y * y
 
     def objective(y0, k, tol):
-        return fnp.sum(odeint(counted, y0, T, args=(k,), rtol=tol, atol=tol) ** 2)
+        return fnp.sum(odeint(decay, y0, T, args=(k,), rtol=tol, atol=tol) ** 2)
 
     programs = []
     for tol in (1e-4, 1e-10):
@@ -146,9 +144,60 @@ def test_backward_pass_records_no_solver_steps():
         programs.append([eqn.prim.name for eqn in ir.eqns])
     assert programs[0] == programs[1]
     assert "odeint_adjoint" in programs[0] and len(programs[0]) < 30
-    calls.clear()
+
+    evaluations = []
+    solve = scipy.integrate.odeint
+
+    def counting_solve(rhs, *args, **kwargs):
+        def counted(*a):
+            evaluations.append(a[1])
+            return rhs(*a)
+
+        return solve(counted, *args, **kwargs)
+
+    monkeypatch.setattr(scipy.integrate, "odeint", counting_solve)
     ft.grad(objective, 1)(Y0, 0.5, 1e-10)
-    assert len(calls) > 20 * len(T)
+    backward = [s for s in evaluations if s < T[-1]]
+    assert len(backward) > 20 * len(T)
+
+
+def test_func_is_recorded_once_per_solve():
+    """func runs in Python once for the forward solve's program and once for
+    the backward pass's (its vector-Jacobian product), not once per evaluation;
+    the programs keep its literals and the arrays it closes over."""
+    calls = []
+    offset = np.array([0.1, -0.2])
+
+    def counted(y, t, k):
+        calls.append(t)
+        return fnp.stack([-k * y[0], -2.0 * k * y[1]]) + offset
+
+    def total(k):
+        return fnp.sum(odeint(counted, Y0, T, args=(k,), **TIGHT) ** 2)
+
+    grad = ft.grad(total)(0.5)
+    assert len(calls) == 2
+    rates = np.array([0.5, 1.0])
+    ys = offset / rates + (Y0 - offset / rates) * np.exp(-rates * T[:, None])
+    np.testing.assert_allclose(total(0.5), np.sum(ys**2), rtol=1e-9)
+    np.testing.assert_allclose(grad, central_differences(total, 0.5), rtol=1e-6)
+
+
+def test_func_with_python_control_flow_runs_eagerly():
+    """A func that branches on a value (here the time) cannot be recorded once:
+    it is called at each evaluation, and takes each branch where it should."""
+
+    def switched_decay(y, t, k):
+        rate = k if t < 1.0 else 2.0 * k  # a Python branch on the value of t
+        return -rate * y
+
+    def total(k):
+        return fnp.sum(odeint(switched_decay, Y0, T, args=(k,), **TIGHT))
+
+    k = 0.3
+    exponent = np.where(T < 1.0, k * T, k + 2.0 * k * (T - 1.0))
+    np.testing.assert_allclose(total(k), np.sum(np.exp(-exponent)[:, None] * Y0), rtol=1e-7)
+    np.testing.assert_allclose(ft.grad(total)(k), central_differences(total, k), rtol=1e-5)
 
 
 def test_jvp_raises_and_says_reverse_mode_only():

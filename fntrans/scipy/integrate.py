@@ -9,6 +9,13 @@ output there) and the integral that gives the arguments' cotangents. The
 adjoint's right-hand side is a vector-Jacobian product of ``func``, computed
 by ``fntrans.vjp``. Memory is therefore independent of the number of steps.
 
+The solvers evaluate the right-hand side hundreds or thousands of times, so
+each solve records ``func`` (and, for the backward pass, its vector-Jacobian
+product) once as a program on flat float64 vectors, then runs that program on
+NumPy values by calling its primitives' implementations directly: no tracing
+per evaluation. A ``func`` that cannot be recorded (Python control flow on the
+state's values) is called as it is at each evaluation.
+
 Supported: ``grad``, ``vjp``, ``jacrev`` with respect to ``y0``, ``t`` and
 ``args`` (pytrees of arrays), and ``vmap`` (a loop over the examples). Not
 supported: forward mode (``jvp``, ``jacfwd``: the derivative is a
@@ -24,9 +31,13 @@ import scipy.integrate
 
 import fntrans.numpy as fnp
 from fntrans.api import vjp
+from fntrans.core.aval import ShapedArray, aval_of
+from fntrans.core.interpreter import new_interpreter
+from fntrans.core.ir import compile_ir
 from fntrans.core.tracer import Tracer
 from fntrans.custom import custom_vjp
 from fntrans.extend import defjvp, primitive
+from fntrans.interpreters.staging import Staging
 from fntrans.tree import ravel_pytree, tree_flatten, tree_unflatten
 from fntrans.vectorize import vmap
 
@@ -36,26 +47,83 @@ __all__ = ["odeint", "solve_ivp", "OdeResult"]
 class _Problem:
     """The ODE on flat vectors, ``rhs(y, t, params) -> dy/dt``, and how to solve it."""
 
-    __slots__ = ("rhs", "solver", "options", "jac")
+    __slots__ = ("rhs", "solver", "options", "jac", "programs")
 
     def __init__(self, rhs, solver: str, options: dict, jac=None):
         self.rhs = rhs
         self.solver = solver  # "odeint" (LSODA) or one of solve_ivp's methods
         self.options = options
         self.jac = jac
+        self.programs = {}  # the recorded right-hand sides, by kind and input shapes
 
     def __repr__(self):
         return f"ODE({self.solver})"
 
+    def derivative(self, n: int, params):
+        """``f(y, t) -> dy/dt`` on float64 vectors of size ``n``, for ``params``."""
+        run = self._recorded("f", n, params)
+        if run is None:
+            return lambda y, s: _as_float64(self.rhs(y, s, params), self)
+        return lambda y, s: np.asarray(run(y, s, params)[0], dtype=np.float64)
+
+    def augmented(self, n: int, params):
+        """The backward pass's ``g(z, t) -> dz/dt`` for ``z = (y, a, a_p)``:
+        the state forward in time, the adjoint ``a`` and the parameters'
+        integral ``a_p`` backward: ``da/dt = -(∂f/∂y)ᵀ a``, ``d(a_p)/dt = -(∂f/∂p)ᵀ a``."""
+        run = self._recorded("adjoint", n, params)
+        if run is None:
+            return lambda z, s: self._augmented(z, s, params, eager=True)[0]
+        return lambda z, s: np.asarray(run(z, s, params)[0], dtype=np.float64)
+
+    def _augmented(self, z, s, params, eager=False):
+        n = (z.shape[0] - params.shape[0]) // 2
+        y, a = z[:n], z[n : 2 * n]
+        dy, pull_back = vjp(lambda y, q: self.rhs(y, s, q), y, params)
+        a_y, a_p = pull_back(a)
+        if eager:
+            return [np.concatenate([_as_float64(dy, self), -np.ravel(a_y), -np.ravel(a_p)])]
+        return [fnp.concatenate([fnp.ravel(dy), -fnp.ravel(a_y), -fnp.ravel(a_p)])]
+
+    def _recorded(self, kind: str, n: int, params):
+        """The program of ``f`` or of the augmented ``g``, recorded on the first
+        call for these shapes; ``None`` where ``rhs`` cannot be recorded."""
+        size = n if kind == "f" else 2 * n + params.size
+        key = (kind, size, params.shape, params.dtype)
+        if key not in self.programs:
+            flat = (lambda y, s, q: [self.rhs(y, s, q)]) if kind == "f" else self._augmented
+            # the solvers pass t as a Python float: weakly typed, as in an eager call
+            avals = [ShapedArray((size,), np.float64), ShapedArray((), np.float64, True)]
+            self.programs[key] = _record(flat, avals + [aval_of(params)], self)
+        return self.programs[key]
+
+
+def _closure_error(problem) -> TypeError:
+    return TypeError(
+        f"{problem.rhs.__name__} uses a value that a transform traces without receiving "
+        f"it as an argument (it closes over it), so the ODE solver cannot differentiate "
+        f"it. Pass that value to the solver through args=(...)."
+    )
+
 
 def _as_float64(value, problem):
     if isinstance(value, Tracer):
-        raise TypeError(
-            f"{problem.rhs.__name__} uses a value that a transform traces without receiving "
-            f"it as an argument (it closes over it), so the ODE solver cannot differentiate "
-            f"it. Pass that value to the solver through args=(...)."
-        )
+        raise _closure_error(problem)
     return np.asarray(value, dtype=np.float64).reshape(-1)
+
+
+def _record(flat, avals, problem) -> Callable | None:
+    """``flat`` (arrays in, a list of arrays out) recorded on inputs of
+    ``avals`` and compiled by ``compile_ir``; ``None`` where it cannot be
+    recorded, as when Python control flow depends on the values."""
+    try:
+        with new_interpreter(Staging("odeint")) as staging:
+            inputs = [staging.new_input(aval) for aval in avals]
+            ir = staging.build(inputs, flat(*inputs))
+    except Exception:  # the eager calls run instead, and raise what is really wrong
+        return None
+    if any(isinstance(c, Tracer) for c in ir.consts):
+        raise _closure_error(problem)
+    return compile_ir(ir)
 
 
 def _solve(problem, rhs, z0, ts, info=False, jac=None):
@@ -76,11 +144,9 @@ def _solve(problem, rhs, z0, ts, info=False, jac=None):
 
 
 def _forward_values(problem, y0, t, params, info=False):
-    def rhs(y, s):
-        return _as_float64(problem.rhs(y, s, params), problem)
-
     y0_64 = np.asarray(y0, dtype=np.float64)
     t64 = np.asarray(t, dtype=np.float64)
+    rhs = problem.derivative(y0_64.size, params)
     ys, details = _solve(problem, rhs, y0_64, t64, info, problem.jac)
     return ys.astype(_float_dtype(y0), copy=False), details
 
@@ -97,16 +163,7 @@ def odeint_adjoint(problem, ys, t, params, ct):
     n, p = ys.shape[1], params.size
     ys64, t64, ct64 = (np.asarray(x, dtype=np.float64) for x in (ys, t, ct))
 
-    def f(y, s):
-        return _as_float64(problem.rhs(y, s, params), problem)
-
-    def augmented(z, s):
-        # state forward in time; adjoint a and the parameters' integral backward:
-        # da/dt = -(∂f/∂y)ᵀ a, d(a_p)/dt = -(∂f/∂p)ᵀ a
-        y, a = z[:n], z[n : 2 * n]
-        dy, pull_back = vjp(lambda y, q: problem.rhs(y, s, q), y, params)
-        a_y, a_p = pull_back(a)
-        return np.concatenate([_as_float64(dy, problem), -np.ravel(a_y), -np.ravel(a_p)])
+    f, augmented = problem.derivative(n, params), problem.augmented(n, params)
 
     a, a_p = np.zeros(n), np.zeros(p)
     t_bar = np.zeros(len(t64))
@@ -180,7 +237,7 @@ def _split_args(args):
     vector, and the function that puts them back among the other leaves."""
     leaves, tree = tree_flatten(tuple(args))
     chosen = [i for i, leaf in enumerate(leaves) if _is_differentiable(leaf)]
-    params, unravel = ravel_pytree([leaves[i] for i in chosen])
+    params, unravel = _ravel_pytree([leaves[i] for i in chosen])
     if not chosen:
         params = np.zeros(0)
 
@@ -202,12 +259,27 @@ def _float_state(y0):
     return tree_unflatten(tree, [as_float(leaf) for leaf in leaves])
 
 
+def _ravel_pytree(tree):
+    """``ravel_pytree``, without the slice and the concatenation it would
+    record for a lone array: the solvers' programs would run them at every step."""
+    leaves, treedef = tree_flatten(tree)
+    if len(leaves) != 1:
+        return ravel_pytree(tree)
+    leaf = fnp.asarray(leaves[0])
+    shape, dtype = leaf.shape, leaf.dtype
+
+    def unravel(flat):
+        return tree_unflatten(treedef, [fnp.asarray(fnp.reshape(flat, shape), dtype=dtype)])
+
+    return fnp.ravel(leaf), unravel
+
+
 def _flat_rhs(fun, unravel_y, rebuild, call):
     """``fun`` on flat vectors: ``rhs(y, t, params) -> dy/dt`` raveled."""
 
     def rhs(y, t, params):
         dy = call(fun, unravel_y(y), t, rebuild(params))
-        return ravel_pytree(dy)[0]
+        return _ravel_pytree(dy)[0]
 
     rhs.__name__ = getattr(fun, "__name__", "func")
     return rhs
@@ -261,6 +333,12 @@ def odeint(
     ``jacfwd`` raise (the rule is reverse-mode only, as JAX's ``odeint``), and
     second derivatives are not supported.
 
+    ``func`` runs in Python once per solve: its program (and that of its
+    vector-Jacobian product) is recorded and replayed at every evaluation, so
+    side effects and random draws inside it happen once. A ``func`` whose
+    Python control flow depends on values (``if t < 1:``) cannot be recorded
+    and is called at every evaluation instead (slower).
+
     Args:
         func: ``func(y, t, *args)`` (``func(t, y, *args)`` with ``tfirst``),
             written with ``fntrans.numpy``; it must receive every traced value
@@ -304,7 +382,7 @@ def odeint(
         printmessg=printmessg, col_deriv=col_deriv,
     )  # fmt: skip
     y0 = _float_state(y0)
-    y0_flat, unravel_y = ravel_pytree(y0)
+    y0_flat, unravel_y = _ravel_pytree(y0)
     params, rebuild = _split_args(args)
 
     def call(fun, y, s, extra):
@@ -418,7 +496,7 @@ def solve_ivp(
     t0, t_end = t_span
     ts = fnp.concatenate([fnp.reshape(fnp.asarray(t0, dtype=np.float64), (1,)), t_eval])
     y0 = _float_state(y0)
-    y0_flat, unravel_y = ravel_pytree(y0)
+    y0_flat, unravel_y = _ravel_pytree(y0)
     params, rebuild = _split_args(args)
 
     def call(f, y, s, extra):
