@@ -247,11 +247,12 @@ def missing_extend_rule(prim_name: str, rule: str, definer: str) -> NotImplement
 
 def special_argument_not_differentiable(function: str, position: int) -> NotImplementedError:
     """A derivative asked of an order or shape parameter of a special function."""
-    argument = _SPECIAL_PARAMETERS.get(function, ("x", "y"))[position]
+    names = _SPECIAL_PARAMETERS.get(function, ("x", "y"))
+    argument = names[position]
     return NotImplementedError(
         f"fntrans.scipy.special.{function} has no derivative with respect to its "
         f"argument {argument!r} (argument {position}), as SciPy has none: it is "
-        f"differentiable in its other argument only. If {argument!r} is a constant, "
+        f"differentiable in {names[-1]!r} only. If {argument!r} is a constant, "
         f"pass it through ft.stop_gradient, or leave it out of argnums."
     )
 
@@ -261,6 +262,16 @@ _SPECIAL_PARAMETERS = {
     "gammaincc": ("a", "x"),
     "iv": ("v", "x"),
     "ive": ("v", "x"),
+    "betainc": ("a", "b", "x"),
+    "betaincc": ("a", "b", "x"),
+    "betaincinv": ("a", "b", "y"),
+    "betainccinv": ("a", "b", "y"),
+    "gammaincinv": ("a", "y"),
+    "gammainccinv": ("a", "y"),
+    "stdtr": ("df", "t"),
+    "stdtrit": ("df", "p"),
+    "pdtrik": ("p", "m"),
+    "bdtrik": ("p", "n", "pr"),
 }
 
 

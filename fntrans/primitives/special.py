@@ -5,7 +5,9 @@ differentiated again: the gamma family (``gamma``, ``gammaln``, ``digamma``,
 functions), the error functions and the normal distribution's (``erf``,
 ``erfinv``, ``ndtr``, ``ndtri``, ``log_ndtr``, ...), the logistic functions
 (``expit``, ``logit``, ``log_expit``), ``xlogy``/``xlog1py``/``entr``, and the
-modified Bessel functions (``i0``, ``i1``, ``iv`` and their scaled forms).
+modified Bessel functions (``i0``, ``i1``, ``iv`` and their scaled forms),
+and the incomplete beta and Student's t functions and the inverses that the
+distributions' cdf and ppf need (``betainc``, ``stdtr``, ``gammaincinv``, ...).
 
 They compute with SciPy's ufuncs on NumPy arrays (``cupyx.scipy.special`` on
 CuPy arrays), with NumPy's broadcasting and dtype rules: float32 stays
@@ -318,6 +320,8 @@ gammaln = gammaln_p.bind
 digamma = digamma_p.bind
 expit = expit_p.bind
 xlogy = xlogy_p.bind
+xlog1py = xlog1py_p.bind
+betaln = betaln_p.bind
 iv = iv_p.bind
 ive = ive_p.bind
 i0 = i0_p.bind
@@ -333,3 +337,89 @@ def polygamma(x, n: int):
 
 
 __all__ = [name for name in dir() if name.endswith("_p")]
+
+
+# ---- incomplete beta, Student's t, inverse incomplete gamma: derivatives in the
+# last argument only (SciPy gives none in the shape parameters) ----
+
+_LOG_PI = math.log(math.pi)
+
+
+def _last_argument(name, ufunc, d_last):
+    """An elementwise SciPy function whose derivative in its last argument is
+    ``d_last(ans, *args)``; ``d_last=None`` for one never differentiated."""
+    prim = None
+
+    def partial(i, ans, args):
+        if i != len(args) - 1 or d_last is None:
+            raise errors.special_argument_not_differentiable(name, i)
+        return d_last(ans, *args)
+
+    def jvp(primals, tangents):
+        ans = prim.bind(*primals)
+        out = None
+        for i, t in enumerate(tangents):
+            if t is not None:
+                term = mul(t, partial(i, ans, primals))
+                out = term if out is None else add(out, term)
+        if out is None:
+            return ans, None
+        return ans, broadcast_tangent(out, shape_of(ans), dtype_of(ans))
+
+    def vjp(ct, ans, *args, needs):
+        return tuple(
+            unbroadcast(mul(ct, partial(i, ans, args)), shape_of(arg)) if need else None
+            for i, (arg, need) in enumerate(zip(args, needs))
+        )
+
+    prim = Primitive(
+        name,
+        impl=_special_impl(ufunc),
+        shape=ufunc_shape(ufunc),
+        jvp=jvp,
+        vjp=vjp,
+        batch=elementwise_batch,
+    )
+    return prim
+
+
+def _log_beta_density(a, b, x):
+    return sub(add(xlogy(sub(a, 1.0), x), xlog1py(sub(b, 1.0), neg(x))), betaln(a, b))
+
+
+def _log_gamma_density(a, x):
+    return sub(sub(xlogy(sub(a, 1.0), x), x), gammaln(a))
+
+
+def _log_t_density(df, t):
+    half = mul(0.5, add(df, 1.0))
+    norm = sub(sub(gammaln(half), gammaln(mul(0.5, df))), mul(0.5, add(log(df), _LOG_PI)))
+    return sub(norm, mul(half, log1p(div(mul(t, t), df))))
+
+
+betainc_p = _last_argument(
+    "betainc", sc.betainc, lambda ans, a, b, x: exp(_log_beta_density(a, b, x))
+)
+betaincc_p = _last_argument(
+    "betaincc", sc.betaincc, lambda ans, a, b, x: neg(exp(_log_beta_density(a, b, x)))
+)
+# an inverse's derivative is one over the forward function's, at the result
+betaincinv_p = _last_argument(
+    "betaincinv", sc.betaincinv, lambda ans, a, b, y: exp(neg(_log_beta_density(a, b, ans)))
+)
+betainccinv_p = _last_argument(
+    "betainccinv", sc.betainccinv, lambda ans, a, b, y: neg(exp(neg(_log_beta_density(a, b, ans))))
+)
+gammaincinv_p = _last_argument(
+    "gammaincinv", sc.gammaincinv, lambda ans, a, y: exp(neg(_log_gamma_density(a, ans)))
+)
+gammainccinv_p = _last_argument(
+    "gammainccinv", sc.gammainccinv, lambda ans, a, y: neg(exp(neg(_log_gamma_density(a, ans))))
+)
+stdtr_p = _last_argument("stdtr", sc.stdtr, lambda ans, df, t: exp(_log_t_density(df, t)))
+stdtrit_p = _last_argument(
+    "stdtrit", sc.stdtrit, lambda ans, df, p: exp(neg(_log_t_density(df, ans)))
+)
+# the discrete quantiles are piecewise constant: used on inputs without derivatives
+pdtrik_p = _last_argument("pdtrik", sc.pdtrik, None)
+bdtrik_p = _last_argument("bdtrik", sc.bdtrik, None)

@@ -31,6 +31,10 @@ from fntrans.primitives.shape import reshape
 
 __all__ = [
     "beta",
+    "betainc",
+    "betaincc",
+    "betainccinv",
+    "betaincinv",
     "betaln",
     "digamma",
     "entr",
@@ -43,6 +47,8 @@ __all__ = [
     "gamma",
     "gammainc",
     "gammaincc",
+    "gammainccinv",
+    "gammaincinv",
     "gammaln",
     "gammasgn",
     "i0",
@@ -64,6 +70,8 @@ __all__ = [
     "rgamma",
     "sinc",
     "softmax",
+    "stdtr",
+    "stdtrit",
     "xlog1py",
     "xlogy",
 ]
@@ -515,3 +523,110 @@ def log_softmax(x, axis=None):
     x = _inexact(x)
     shifted = ew.sub(x, _shift(x, axis))
     return ew.sub(shifted, mf.log(reductions.sum(mf.exp(shifted), axis=axis, keepdims=True)))
+
+
+# ---- incomplete beta, Student's t and the inverses: differentiable in the last argument ----
+
+
+def betainc(a, b, x, /):
+    """The regularized incomplete beta function ``I_x(a, b)``.
+
+    Differentiable in ``x`` only, as SciPy gives no derivative in
+    the other arguments (differentiating with respect to one raises).
+
+    >>> import fntrans.scipy.special as fsp
+    >>> print(fsp.betainc(0.5, 0.5, 0.5))
+    0.5
+    """
+    return sp.betainc_p.bind(operand(a), operand(b), operand(x))
+
+
+def betaincc(a, b, x, /):
+    """The complement ``1 - I_x(a, b)``.
+
+    Differentiable in ``x`` only, as SciPy gives no derivative in
+    the other arguments (differentiating with respect to one raises).
+
+    >>> import fntrans.scipy.special as fsp
+    >>> print(fsp.betaincc(0.5, 0.5, 0.5))
+    0.5
+    """
+    return sp.betaincc_p.bind(operand(a), operand(b), operand(x))
+
+
+def betaincinv(a, b, y, /):
+    """The inverse of ``betainc`` in ``x``.
+
+    Differentiable in ``y`` only, as SciPy gives no derivative in
+    the other arguments (differentiating with respect to one raises).
+
+    >>> import fntrans.scipy.special as fsp
+    >>> print(fsp.betaincinv(0.5, 0.5, 0.5))
+    0.5
+    """
+    return sp.betaincinv_p.bind(operand(a), operand(b), operand(y))
+
+
+def betainccinv(a, b, y, /):
+    """The inverse of ``betaincc`` in ``x``.
+
+    Differentiable in ``y`` only, as SciPy gives no derivative in
+    the other arguments (differentiating with respect to one raises).
+
+    >>> import fntrans.scipy.special as fsp
+    >>> print(fsp.betainccinv(0.5, 0.5, 0.5))
+    0.5
+    """
+    return sp.betainccinv_p.bind(operand(a), operand(b), operand(y))
+
+
+def gammaincinv(a, y, /):
+    """The inverse of ``gammainc`` in ``x``.
+
+    Differentiable in ``y`` only, as SciPy gives no derivative in
+    the other arguments (differentiating with respect to one raises).
+
+    >>> import fntrans.scipy.special as fsp
+    >>> print(round(float(fsp.gammaincinv(1.0, 0.5)), 12))
+    0.69314718056
+    """
+    return sp.gammaincinv_p.bind(operand(a), operand(y))
+
+
+def gammainccinv(a, y, /):
+    """The inverse of ``gammaincc`` in ``x``.
+
+    Differentiable in ``y`` only, as SciPy gives no derivative in
+    the other arguments (differentiating with respect to one raises).
+
+    >>> import fntrans.scipy.special as fsp
+    >>> print(round(float(fsp.gammainccinv(1.0, 0.5)), 12))
+    0.69314718056
+    """
+    return sp.gammainccinv_p.bind(operand(a), operand(y))
+
+
+def stdtr(df, t, /):
+    """Student's t distribution function with ``df`` degrees of freedom.
+
+    Differentiable in ``t`` only, as SciPy gives no derivative in
+    the other arguments (differentiating with respect to one raises).
+
+    >>> import fntrans.scipy.special as fsp
+    >>> print(fsp.stdtr(3.0, 0.0))
+    0.5
+    """
+    return sp.stdtr_p.bind(operand(df), operand(t))
+
+
+def stdtrit(df, p, /):
+    """The inverse of ``stdtr`` in ``t``.
+
+    Differentiable in ``p`` only, as SciPy gives no derivative in
+    the other arguments (differentiating with respect to one raises).
+
+    >>> import fntrans.scipy.special as fsp
+    >>> print(fsp.stdtrit(3.0, 0.5))
+    0.0
+    """
+    return sp.stdtrit_p.bind(operand(df), operand(p))
