@@ -9,6 +9,7 @@ are traced and differentiated.
 """
 
 from numpy import (  # noqa: F401  NumPy's constants, dtypes and helpers, re-exported
+    __version__,  # noqa: F401  NumPy's version, as autograd's wrapper gives it
     bool_,
     byte,
     can_cast,
@@ -88,6 +89,7 @@ from fntrans.numpy._creation import (
     eye,
     full,
     full_like,
+    geomspace,
     identity,
     linspace,
     logspace,
@@ -100,6 +102,21 @@ from fntrans.numpy._creation import (
     zeros,
     zeros_like,
 )
+from fntrans.numpy._differences import (
+    convolve,
+    correlate,
+    diff,
+    ediff1d,
+    gradient,
+    polyadd,
+    polyder,
+    polyint,
+    polymul,
+    polysub,
+    polyval,
+    trapezoid,
+)
+from fntrans.numpy._index_tricks import c_, r_
 from fntrans.numpy._indexing import diagonal, nonzero, select, take, take_along_axis, where
 from fntrans.numpy._joining import (
     append,
@@ -113,6 +130,7 @@ from fntrans.numpy._joining import (
     hstack,
     pad,
     repeat,
+    row_stack,
     split,
     stack,
     tile,
@@ -186,6 +204,8 @@ from fntrans.numpy._math import (
     float_power,
     floor,
     floor_divide,
+    fmax,
+    fmin,
     fmod,
     hypot,
     imag,
@@ -207,6 +227,7 @@ from fntrans.numpy._math import (
     rad2deg,
     radians,
     real,
+    real_if_close,
     reciprocal,
     remainder,
     rint,
@@ -223,6 +244,22 @@ from fntrans.numpy._math import (
     tanh,
     true_divide,
     trunc,
+)
+from fntrans.numpy._nan_functions import (
+    nanargmax,
+    nanargmin,
+    nancumprod,
+    nancumsum,
+    nanmax,
+    nanmean,
+    nanmedian,
+    nanmin,
+    nanpercentile,
+    nanprod,
+    nanquantile,
+    nanstd,
+    nansum,
+    nanvar,
 )
 from fntrans.numpy._products import (
     cross,
@@ -251,6 +288,7 @@ from fntrans.numpy._shape import (
     ravel,
     reshape,
     roll,
+    rollaxis,
     rot90,
     shape,
     size,
@@ -272,6 +310,8 @@ from fntrans.numpy._sorting import (
 )
 from fntrans.numpy._statistics import (
     average,
+    corrcoef,
+    cov,
     mean,
     median,
     percentile,

@@ -1,6 +1,6 @@
 """Array creation: from data (``array``, ``asarray``), filled (``zeros``,
 ``ones``, ``empty``, ``full`` and their ``*_like``), ranges and grids
-(``arange``, ``linspace``, ``logspace``, ``meshgrid``), and NumPy's "building
+(``arange``, ``linspace``, ``logspace``, ``geomspace``, ``meshgrid``), and NumPy's "building
 matrices" (``eye``, ``identity``, ``tri``, ``tril``, ``triu``, ``diag``,
 ``diagflat``). Outside a transform these return plain NumPy arrays; inside one,
 the filled arrays can be assigned into. ``asarray`` is defined in ``_util``,
@@ -9,12 +9,16 @@ from here."""
 
 from __future__ import annotations
 
+import operator
+
 import numpy as np
 
 from fntrans.core import constants
+from fntrans.core.aval import aval_of, result_dtype
 from fntrans.core.tracer import Tracer
 from fntrans.numpy._indexing import diagonal
-from fntrans.numpy._shape import expand_dims, ravel
+from fntrans.numpy._joining import concatenate
+from fntrans.numpy._shape import expand_dims, moveaxis, ndim, ravel
 from fntrans.numpy._util import (
     asarray,
     assignable,
@@ -25,8 +29,9 @@ from fntrans.numpy._util import (
 )
 from fntrans.primitives import broadcasting as bc
 from fntrans.primitives import elementwise as ew
+from fntrans.primitives import math_functions as mf
 from fntrans.primitives import shape as shp
-from fntrans.primitives.indexing import ARRAY, scatter_add_p
+from fntrans.primitives.indexing import ARRAY, getitem, scatter_add_p
 
 
 def array(object, dtype=None, copy: bool = True, ndmin: int = 0):
@@ -113,8 +118,125 @@ def full_like(a, fill_value, dtype=None, shape=None):
 
 
 arange = np.arange
-linspace = np.linspace
-logspace = np.logspace
+
+
+def _endpoints(*values):
+    """The endpoints of a traced ``linspace`` as arrays (Python scalars stay
+    weakly typed), and their floating dtype."""
+    arrays = [v if isinstance(v, (Tracer, int, float, complex)) else asarray(v) for v in values]
+    dtype = result_dtype(*(aval_of(v) for v in arrays))
+    if dtype.kind not in "fc":
+        dtype = np.result_type(dtype, 0.0)
+    return arrays, dtype
+
+
+def _ramp(num: int, rank: int, dtype):
+    """``0, 1, ..., num - 1`` along a first axis, before ``rank`` size-1 axes."""
+    return np.arange(num, dtype=dtype).reshape((-1,) + (1,) * rank)
+
+
+def _with_last(y, stop):
+    """``y`` with its last entry along the first axis replaced by ``stop``."""
+    last = bc.broadcast_to(stop, y.shape[1:])
+    return concatenate([getitem(y, slice(None, -1)), shp.reshape(last, (1,) + y.shape[1:])])
+
+
+def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0, *, device=None):
+    """``num`` evenly spaced samples from ``start`` to ``stop``, as NumPy's
+    ``linspace``; differentiable in ``start`` and ``stop`` (arrays too, whose
+    samples run along ``axis``).
+
+    >>> import fntrans as ft, fntrans.numpy as fnp
+    >>> fnp.linspace(0.0, 1.0, 5)
+    array([0.  , 0.25, 0.5 , 0.75, 1.  ])
+    >>> ft.grad(lambda b: fnp.sum(fnp.linspace(0.0, b, 5)))(1.0)
+    np.float64(2.5)
+    """
+    if not holds_tracer(start) and not holds_tracer(stop):
+        return np.linspace(start, stop, num, endpoint, retstep, dtype, axis, device=device)
+    num = operator.index(num)
+    if num < 0:
+        raise ValueError(f"Number of samples, {num}, must be non-negative.")
+    (start, stop), dt = _endpoints(start, stop)
+    div = num - 1 if endpoint else num
+    delta = ew.convert_element_type(ew.sub(stop, start), dtype=dt)
+    y = _ramp(num, len(delta.shape), dt)
+    if div > 0:
+        step = ew.div(delta, div)
+        y = ew.mul(y, step)
+    else:  # no step between at most one sample
+        step = np.nan
+        y = ew.mul(y, delta)
+    y = ew.add(y, start)
+    if endpoint and num > 1:
+        y = _with_last(y, stop)
+    if axis != 0:
+        y = moveaxis(y, 0, axis)
+    if dtype is not None:
+        if np.issubdtype(dtype, np.integer):
+            y = mf.floor_p.bind(y)
+        y = ew.convert_element_type(y, dtype=dtype)
+    return (y, step) if retstep else y
+
+
+def logspace(start, stop, num=50, endpoint=True, base=10.0, dtype=None, axis=0):
+    """``base ** linspace(start, stop, ...)``, as NumPy's ``logspace``;
+    differentiable in ``start``, ``stop`` and ``base``.
+
+    >>> import fntrans.numpy as fnp
+    >>> fnp.logspace(0.0, 2.0, 3)
+    array([  1.,  10., 100.])
+    """
+    if not holds_tracer(start) and not holds_tracer(stop) and not holds_tracer(base):
+        return np.logspace(start, stop, num, endpoint, base, dtype, axis)
+    if not isinstance(base, (float, int)) and ndim(base):
+        # an array base broadcasts with the endpoints, before the new axis
+        rank = max(ndim(start), ndim(stop), ndim(base))
+        start, stop, base = (asarray(v) for v in (start, stop, base))
+        start, stop, base = (
+            shp.reshape(v, (1,) * (rank - v.ndim) + v.shape) for v in (start, stop, base)
+        )
+        base = expand_dims(base, axis)
+    y = mf.pow(base, linspace(start, stop, num=num, endpoint=endpoint, axis=axis))
+    return y if dtype is None else ew.convert_element_type(y, dtype=dtype)
+
+
+def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
+    """``num`` samples from ``start`` to ``stop`` evenly spaced on a log scale,
+    as NumPy's ``geomspace`` (endpoints exact); differentiable in ``start``
+    and ``stop``.
+
+    >>> import fntrans.numpy as fnp
+    >>> fnp.geomspace(1.0, 1000.0, 4)
+    array([   1.,   10.,  100., 1000.])
+    """
+    if not holds_tracer(start) and not holds_tracer(stop):
+        return np.geomspace(start, stop, num, endpoint, dtype, axis)
+    num = operator.index(num)
+    start, stop = asarray(start), asarray(stop)
+    for v in (start, stop):
+        value = v.concrete if isinstance(v, Tracer) else v
+        if value is not None and np.any(value == 0):
+            raise ValueError("Geometric sequence cannot include zero")
+    dt = np.result_type(start.dtype, stop.dtype, np.float64 if dtype is None else dtype)
+    start, stop = (ew.convert_element_type(v, dtype=dt) for v in (start, stop))
+    # start rotated onto the positive reals, and back at the end, as NumPy does
+    if dt.kind == "c":
+        out_sign = ew.div(start, mf.abs_p.bind(start))
+    else:
+        out_sign = mf.sign(start)
+    start, stop = ew.div(start, out_sign), ew.div(stop, out_sign)
+    result = logspace(mf.log10_p.bind(start), mf.log10_p.bind(stop), num, endpoint, 10.0, dt)
+    if num > 0:  # exp(log(x)) may differ from x: the endpoints are the given ones
+        rest = getitem(result, slice(1, None))
+        first = shp.reshape(bc.broadcast_to(start, rest.shape[1:]), (1,) + rest.shape[1:])
+        result = concatenate([first, rest])
+        if num > 1 and endpoint:
+            result = _with_last(result, stop)
+    result = ew.mul(result, out_sign)
+    if axis != 0:
+        result = moveaxis(result, 0, axis)
+    return result if dtype is None else ew.convert_element_type(result, dtype=dtype)
 
 
 def meshgrid(*xi, copy: bool = True, sparse: bool = False, indexing: str = "xy"):

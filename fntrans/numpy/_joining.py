@@ -219,3 +219,8 @@ def delete(arr, obj, axis=None):
     (axis,) = normalize_axes(axis, arr.ndim)
     keep = np.delete(np.arange(arr.shape[axis]), obj)
     return along(arr, axis, keep)
+
+
+def row_stack(arrays):
+    """Joins arrays row-wise: ``vstack``, under its older name."""
+    return vstack(arrays)

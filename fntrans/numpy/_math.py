@@ -254,3 +254,58 @@ def interp(x, xp, fp, left=None, right=None):
     out = f0 + (x - x0) * (f1 - f0) / (x1 - x0)
     out = where(ew.lt_p.bind(x, xp_values[0]), getitem(fp, 0) if left is None else left, out)
     return where(ew.gt_p.bind(x, xp_values[-1]), getitem(fp, -1) if right is None else right, out)
+
+
+def _nan_aware(extremum, name):
+    """NumPy's ``fmax``/``fmin``: ``extremum`` of the two, but a NaN loses to a number."""
+
+    def f(x1, x2, /):
+        x1, x2 = operand(x1), operand(x2)
+        picked = extremum(x1, x2)
+        if dtype_of(picked).kind not in "fc":
+            return picked
+        # where one operand is NaN take the other; select keeps the NaN operand's
+        # derivative path at 0 (its branch is not taken)
+        picked = ew.select(ew.isnan_p.bind(x1), x2, picked)
+        return ew.select(ew.isnan_p.bind(x2), x1, picked)
+
+    f.__name__ = f.__qualname__ = name
+    return f
+
+
+fmax = _nan_aware(maximum, "fmax")
+fmax.__doc__ = """The elementwise maximum, ignoring NaNs (NaN only where both are), as
+NumPy's ``fmax``; ties share the derivative equally, as in ``maximum``.
+
+>>> import fntrans as ft, fntrans.numpy as fnp
+>>> fnp.fmax(fnp.array([1.0, fnp.nan, fnp.nan]), fnp.array([2.0, 3.0, fnp.nan]))
+array([ 2.,  3., nan])
+>>> ft.grad(lambda x: fnp.sum(fnp.fmax(x, fnp.array([0.0, fnp.nan]))))(fnp.array([1.0, 1.0]))
+array([1., 1.])
+"""
+fmin = _nan_aware(minimum, "fmin")
+fmin.__doc__ = """The elementwise minimum, ignoring NaNs (NaN only where both are), as
+NumPy's ``fmin``."""
+
+
+def real_if_close(a, tol=100):
+    """The real part of complex ``a`` if every imaginary part is within ``tol``
+    machine epsilons of zero (``tol`` itself if it is below 1), else ``a``.
+
+    The choice is made on the concrete value, so it needs one (not under ``jit``).
+
+    >>> import fntrans.numpy as fnp
+    >>> fnp.real_if_close(fnp.array([2.1 + 4e-15j, 5.2 + 3e-15j]))
+    array([2.1, 5.2])
+    """
+    a = operand(a)
+    if not isinstance(a, Tracer):
+        a = np.asarray(a)
+    if a.dtype.kind != "c":
+        return a
+    if tol > 1:
+        tol = np.finfo(a.dtype).eps * tol
+    parts = a._concrete_or_raise("real_if_close") if isinstance(a, Tracer) else a
+    if np.all(np.absolute(np.imag(parts)) < tol):
+        return ew.real_p.bind(a)
+    return a

@@ -1,7 +1,7 @@
 """Shapes and the arrangement of elements: ``shape``, ``ndim``, ``size``,
 ``reshape``, ``ravel``, transposes and moved axes, added and removed size-1
 axes, ``broadcast_to``, ``atleast_1d/2d/3d``, and the rearrangements ``flip``,
-``roll`` and ``rot90``."""
+``roll``, ``rot90`` and ``rollaxis``."""
 
 from __future__ import annotations
 
@@ -221,3 +221,28 @@ def rot90(m, k: int = 1, axes=(0, 1)):
     if k == 1:
         return transpose(flip(m, ax1), order)
     return flip(transpose(m, order), ax1)
+
+
+def rollaxis(a, axis: int, start: int = 0):
+    """``a`` with ``axis`` rolled back until it lies before position ``start``
+    (NumPy's older spelling of ``moveaxis``).
+
+    >>> import fntrans.numpy as fnp
+    >>> fnp.rollaxis(fnp.ones((3, 4, 5, 6)), 3, 1).shape
+    (3, 6, 4, 5)
+    """
+    a = asarray(a)
+    n = a.ndim
+    (axis,) = normalize_axes(axis, n)
+    if start < 0:
+        start += n
+    if not 0 <= start < n + 1:
+        raise np.exceptions.AxisError(
+            f"'start' arg requires {-n} <= start < {n + 1}, but {start} was passed in"
+        )
+    if axis < start:  # counted before the axis was taken out
+        start -= 1
+    axes = list(range(n))
+    axes.remove(axis)
+    axes.insert(start, axis)
+    return shp.transpose(a, tuple(axes))

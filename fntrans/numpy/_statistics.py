@@ -1,9 +1,11 @@
-"""Statistics over axes: ``mean``, ``average``, ``var``, ``std``, ``ptp``, and
-``median``, ``quantile`` and ``percentile``, which go through a sort."""
+"""Statistics over axes: ``mean``, ``average``, ``var``, ``std``, ``ptp``,
+``median``, ``quantile`` and ``percentile`` (which go through a sort), and the
+covariance and correlation matrices ``cov`` and ``corrcoef``."""
 
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 
@@ -14,6 +16,8 @@ from fntrans.primitives import elementwise as ew
 from fntrans.primitives import math_functions as mf
 from fntrans.primitives.broadcasting import broadcast_to
 from fntrans.primitives.indexing import getitem
+from fntrans.primitives.joining import join
+from fntrans.primitives.products import matmul
 from fntrans.primitives.shape import reshape, transpose
 from fntrans.primitives.sorting import sort
 
@@ -57,9 +61,28 @@ def var(a, axis=None, dtype=None, ddof=0, keepdims: bool = False):
     return ew.div(sum(squares, axis=axes, keepdims=keepdims), count - ddof)
 
 
+def std_from_var(variance):
+    """``sqrt(variance)``, with derivative 0 where the variance is 0.
+
+    There the spread is zero, a kink like ``|x|`` at 0 (sqrt's derivative is
+    infinite, times a zero tangent: NaN); 0 is its smallest subgradient, and
+    exact where the spread is 0 whatever the input (one sample, ``ddof=0``).
+    """
+    if not isinstance(variance, Tracer):  # no derivative to guard
+        return mf.sqrt(variance)
+    zero = ew.eq(variance, 0)
+    return ew.select(zero, 0.0, mf.sqrt(ew.select(zero, 1.0, variance)))
+
+
 def std(a, axis=None, dtype=None, ddof=0, keepdims: bool = False):
-    """Standard deviation over ``axis``, dividing by ``N - ddof``."""
-    return mf.sqrt(var(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims))
+    """Standard deviation over ``axis``, dividing by ``N - ddof``; its derivative
+    is 0 where the spread is zero (a single sample, or equal entries).
+
+    >>> import fntrans as ft, fntrans.numpy as fnp
+    >>> ft.grad(fnp.std)(2.0)
+    np.float64(0.0)
+    """
+    return std_from_var(var(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims))
 
 
 def ptp(a, axis=None, keepdims: bool = False):
@@ -102,7 +125,7 @@ def average(a, axis=None, weights=None, returned: bool = False, *, keepdims: boo
     return avg
 
 
-def _sorted_last(a, axis):
+def sorted_last(a, axis):
     """``a`` with the ``axis`` (None, int or tuple) merged into a last, sorted axis,
     and the shape the result takes with ``keepdims``."""
     a = asarray(a)
@@ -130,7 +153,7 @@ def quantile(a, q, axis=None, method: str = "linear", keepdims: bool = False):
     if isinstance(q, Tracer):
         q = q._concrete_or_raise("the quantile levels q")
     q = np.asarray(q, dtype=float)
-    s, keep_shape = _sorted_last(a, axis)
+    s, keep_shape = sorted_last(a, axis)
     n = s.shape[-1]
     position = q * (n - 1)
     lo = np.floor(position).astype(np.intp)
@@ -163,3 +186,133 @@ def median(a, axis=None, keepdims: bool = False):
     np.float64(2.5)
     """
     return quantile(a, 0.5, axis=axis, keepdims=keepdims)
+
+
+def _observations(name: str, x, rowvar: bool, dtype):
+    """``x`` as a 2-d array of variables (rows) by observations, in ``dtype``."""
+    x = asarray(x)
+    if x.ndim > 2:
+        raise ValueError(f"{name} has more than 2 dimensions")
+    x = ew.convert_element_type(x, dtype=dtype)
+    if x.ndim < 2:
+        return reshape(x, (1,) * (2 - x.ndim) + x.shape)
+    return x if rowvar else transpose(x, (1, 0))
+
+
+def _sample_weights(weights, n: int, name: str, integer: bool):
+    weights = asarray(weights, dtype=float)
+    if weights.ndim > 1:
+        raise RuntimeError(f"cannot handle multidimensional {name}")
+    if weights.shape[0] != n:
+        raise RuntimeError(f"incompatible numbers of samples and {name}")
+    if not isinstance(weights, Tracer):
+        if integer and not np.all(weights == np.around(weights)):
+            raise TypeError(f"{name} must be integer")
+        if np.any(weights < 0):
+            raise ValueError(f"{name} cannot be negative")
+    return weights
+
+
+def cov(
+    m,
+    y=None,
+    rowvar: bool = True,
+    bias: bool = False,
+    ddof=None,
+    fweights=None,
+    aweights=None,
+    *,
+    dtype=None,
+):
+    """The covariance matrix of the variables in ``m`` (and ``y``), as NumPy's ``cov``.
+
+    Args:
+        m: one variable (1-d) or several (2-d; rows are variables, unless
+            ``rowvar`` is false).
+        y: more variables, in ``m``'s layout.
+        rowvar: whether rows (True) or columns are the variables.
+        bias: normalize by ``N`` instead of ``N - 1``.
+        ddof: overrides ``bias``: normalize by ``N - ddof``.
+        fweights: integer frequency weights of the observations.
+        aweights: observation weights (may be traced: differentiable).
+        dtype: the dtype of the computation (at least float64 by default).
+
+    Returns:
+        The covariance matrix (a 0-d array for a single variable).
+
+    >>> import fntrans as ft, fntrans.numpy as fnp
+    >>> fnp.cov(fnp.array([[0.0, 1.0, 2.0], [2.0, 1.0, 0.0]]))
+    array([[ 1., -1.],
+           [-1.,  1.]])
+    >>> ft.grad(lambda x: fnp.cov(x))(fnp.array([0.0, 1.0, 2.0]))
+    array([-1.,  0.,  1.])
+    """
+    if ddof is not None and ddof != int(ddof):
+        raise ValueError("ddof must be integer")
+    m = asarray(m)
+    if dtype is None:
+        dtype = np.result_type(m.dtype, np.float64)
+        if y is not None:
+            dtype = np.result_type(dtype, asarray(y).dtype)
+    x = _observations("m", m, rowvar or m.ndim == 1, dtype)
+    if x.shape[0] == 0:
+        return np.array([]).reshape(0, 0)
+    if y is not None:
+        y = asarray(y)
+        rows = _observations("y", y, rowvar or y.ndim == 1, dtype)
+        x = join([x, rows], axis=0, new_axis=False)
+    if ddof is None:
+        ddof = 0 if bias else 1
+    n = x.shape[1]
+    w = None
+    if fweights is not None:
+        w = _sample_weights(fweights, n, "fweights", integer=True)
+    if aweights is not None:
+        aweights = _sample_weights(aweights, n, "aweights", integer=False)
+        w = aweights if w is None else ew.mul(w, aweights)
+    if w is None:
+        avg, fact = mean(x, axis=1), n - ddof
+    else:
+        w_sum = sum(w)
+        avg = ew.div(sum(ew.mul(x, w), axis=1), w_sum)
+        if ddof == 0:
+            fact = w_sum
+        elif aweights is None:
+            fact = ew.sub(w_sum, ddof)
+        else:
+            fact = ew.sub(w_sum, ew.div(ew.mul(ddof, sum(ew.mul(w, aweights))), w_sum))
+    if not isinstance(fact, Tracer) and fact <= 0:
+        warnings.warn("Degrees of freedom <= 0 for slice", RuntimeWarning, stacklevel=2)
+        fact = 0.0
+    x = ew.sub(x, reshape(avg, avg.shape + (1,)))
+    x_t = transpose(x if w is None else ew.mul(x, w), (1, 0))
+    c = matmul(x, ew.conj(x_t) if x.dtype.kind == "c" else x_t)
+    c = ew.mul(c, ew.div(1, fact))
+    return reshape(c, tuple(d for d in c.shape if d != 1))
+
+
+def _clip_unit(c):
+    """``c`` limited to [-1, 1]; the derivative passes where ``c`` is exactly ±1
+    (the diagonal), which ``clip``'s shared derivative at ties would halve."""
+    return ew.select(ew.gt(c, 1), 1.0, ew.select(ew.lt(c, -1), -1.0, c))
+
+
+def corrcoef(x, y=None, rowvar: bool = True, *, dtype=None):
+    """The correlation coefficients of the variables in ``x`` (and ``y``), as
+    NumPy's ``corrcoef``: ``cov`` normalized by the standard deviations.
+
+    >>> import fntrans.numpy as fnp
+    >>> fnp.corrcoef(fnp.array([0.0, 1.0, 2.0]), fnp.array([1.0, 3.0, 5.0])).round(12)
+    array([[1., 1.],
+           [1., 1.]])
+    """
+    c = cov(x, y, rowvar, dtype=dtype)
+    if c.ndim == 0:
+        return ew.div(c, c)
+    d = getitem(c, (np.arange(c.shape[0]), np.arange(c.shape[0])))
+    stddev = mf.sqrt(ew.real(d) if d.dtype.kind == "c" else d)
+    c = ew.div(c, reshape(stddev, stddev.shape + (1,)))
+    c = ew.div(c, stddev)
+    if c.dtype.kind == "c":
+        return ew.add(_clip_unit(ew.real(c)), ew.mul(_clip_unit(ew.imag(c)), 1j))
+    return _clip_unit(c)
