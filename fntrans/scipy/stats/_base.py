@@ -91,7 +91,27 @@ class _Frozen:
         return f"<frozen {self.dist.name}{self.args or ''}{self.kwds or ''}>"
 
 
-class Distribution:
+class SciPyMethods:
+    """SciPy's own methods for what fntrans does not differentiate (``rvs``,
+    ``mean``, ``entropy``, ``fit``, ...): they run on concrete values.
+
+    >>> import numpy as np
+    >>> from fntrans.scipy.stats import norm
+    >>> norm.rvs(size=2, random_state=np.random.default_rng(0)).shape
+    (2,)
+    """
+
+    name: str = ""
+
+    def __getattr__(self, attr):
+        if attr.startswith("_"):
+            raise AttributeError(attr)
+        import scipy.stats
+
+        return getattr(getattr(scipy.stats, self.name), attr)
+
+
+class Distribution(SciPyMethods):
     """SciPy's argument parsing, shared by the continuous and discrete families."""
 
     name: str = ""

@@ -13,7 +13,7 @@ from numpy.typing import ArrayLike
 import fntrans.numpy as fnp
 from fntrans.core.tracer import Tracer
 from fntrans.scipy import special
-from fntrans.scipy.stats._base import all_true, as_float
+from fntrans.scipy.stats._base import SciPyMethods, all_true, as_float
 
 _LOG_2PI = math.log(2.0 * math.pi)
 
@@ -49,7 +49,7 @@ class _FrozenMultivariate:
         return self.dist.pdf(x, *self.args, **self.kwds)
 
 
-class multivariate_normal_gen:
+class multivariate_normal_gen(SciPyMethods):
     """The multivariate normal distribution, ``logpdf(x, mean=None, cov=1,
     allow_singular=False)`` as in SciPy: ``cov`` is a matrix, a vector (its
     diagonal) or a scalar (times the identity), and ``x`` holds one point per
@@ -158,7 +158,7 @@ class multivariate_normal_gen:
         return fnp.exp(self.logpdf(x, mean, cov, allow_singular))
 
 
-class dirichlet_gen:
+class dirichlet_gen(SciPyMethods):
     """The Dirichlet distribution with concentrations ``alpha`` (a vector of
     ``K`` positive numbers), ``logpdf(x, alpha)`` as in SciPy: the components
     of ``x`` lie along its first axis (``K`` of them, or ``K - 1`` with the last
