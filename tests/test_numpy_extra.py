@@ -68,6 +68,7 @@ KEYWORD_CALLS = [
     ("rollaxis", (np.ones((2, 3, 4)), -1), {}),
     ("row_stack", ([V, V],), {}),
     ("column_stack", ([V, V],), {}),
+    ("column_stack", (V,), {}),  # an array is a sequence of its rows: scalars make 1x1 columns
     ("linspace", (0.5, X[0]), dict(num=4, endpoint=False, axis=-1)),
     ("linspace", (X[0], 2.0), dict(num=3, retstep=True)),
     ("linspace", (0.5, X[0]), dict(num=1)),

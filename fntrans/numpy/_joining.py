@@ -76,7 +76,8 @@ def column_stack(arrays):
     columns = []
     for a in arrays:
         a = asarray(a)
-        columns.append(shp.reshape(a, a.shape + (1,)) if a.ndim < 2 else a)
+        # NumPy's ndmin=2 then transpose: a scalar is a 1x1 column
+        columns.append(shp.reshape(a, (a.size, 1)) if a.ndim < 2 else a)
     return concatenate(columns, axis=1)
 
 
