@@ -12,9 +12,15 @@ from tests.op_cases import FEW_BINARY_SHAPES, binary, unary
 
 SHAPES = [(), (3,), (2, 3)]
 POSITIVE = (0.5, 3.0)
+BESSEL_POSITIVE = (0.5, 5.0)  # away from the singularity of the second kind at 0
 ORDERS = np.array(
     [0.5, 1.0, 2.5]
 )  # iv's orders, gammainc's shapes (in x's dtype, which NumPy would promote)
+
+
+def _real_orders(x):
+    # real orders in the precision of x, also for a complex x
+    return ORDERS.astype(np.finfo(x.dtype).dtype)
 
 
 def _lse_all(x):
@@ -91,6 +97,35 @@ CASES = [
     ),
     unary(
         "special_ive", lambda x: fsp.ive(ORDERS.astype(x.dtype), x), POSITIVE, shapes=[(3,), (2, 3)]
+    ),
+    # Bessel functions (the second kind, and the first of fractional order, for x > 0)
+    unary("special_j0", fsp.j0, (-4.0, 4.0), shapes=SHAPES),
+    unary("special_j1", fsp.j1, (-4.0, 4.0), shapes=SHAPES),
+    unary("special_y0", fsp.y0, BESSEL_POSITIVE, shapes=SHAPES),
+    unary("special_y1", fsp.y1, BESSEL_POSITIVE, shapes=SHAPES),
+    unary(
+        "special_jv",
+        lambda x: fsp.jv(_real_orders(x), x) + fsp.jn(2, x),
+        BESSEL_POSITIVE,
+        shapes=[(3,), (2, 3)],
+        complex_ok=True,
+    ),
+    unary(
+        "special_yv",
+        lambda x: fsp.yv(_real_orders(x), x) + fsp.yv(-1.5, x),
+        BESSEL_POSITIVE,
+        shapes=[(3,), (2, 3)],
+        complex_ok=True,
+    ),
+    unary("special_yn", lambda x: fsp.yn(0, x) + fsp.yn(3, x), BESSEL_POSITIVE, shapes=[(3,)]),
+    unary(
+        "special_kv",
+        lambda x: fsp.kv(ORDERS.astype(x.dtype), x) + fsp.kv(-1.5, x),
+        POSITIVE,
+        shapes=[(3,)],
+    ),
+    unary(
+        "special_kve", lambda x: fsp.kve(ORDERS.astype(x.dtype), x), POSITIVE, shapes=[(3,), (2, 3)]
     ),
     # log-sum-exp and softmax
     unary("special_logsumexp", _lse_all, shapes=[(3,), (2, 3)]),

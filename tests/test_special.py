@@ -52,6 +52,17 @@ VALUE_CASES = [
     ("i1e", (UNIT,)),
     ("iv", (1.5, X)),
     ("ive", (X, X)),
+    ("j0", (UNIT * 5,)),
+    ("j1", (UNIT * 5,)),
+    ("jv", (1.5, X)),
+    ("jv", (X, -UNIT * 5)),
+    ("jn", (2, UNIT * 5)),
+    ("y0", (X,)),
+    ("y1", (X,)),
+    ("yv", (X, X)),
+    ("yn", (2, X)),
+    ("kv", (X, X)),
+    ("kve", (1.5, X)),
     ("sinc", (UNIT,)),
 ]
 
@@ -142,6 +153,54 @@ def test_iv_at_a_subnormal_argument_is_not_nan():
     # SciPy's own float64 iv is NaN there
     assert fsp.iv(2.0, 2.2e-309) == 0.0
     assert ft.grad(fsp.i1)(2.2e-309) == 0.5
+
+
+def test_bessel_first_and_second_kind_derivatives_follow_the_recurrences():
+    x = 1.7
+    np.testing.assert_allclose(ft.grad(fsp.j0)(x), -sc.j1(x), rtol=1e-14)
+    np.testing.assert_allclose(ft.grad(fsp.y0)(x), -sc.y1(x), rtol=1e-14)
+    np.testing.assert_allclose(ft.grad(fsp.j1)(x), sc.j0(x) - sc.j1(x) / x, rtol=1e-13)
+    np.testing.assert_allclose(ft.grad(fsp.y1)(x), sc.y0(x) - sc.y1(x) / x, rtol=1e-13)
+    # second order: J_0'' = -J_1' and Y_0'' = -Y_1'
+    np.testing.assert_allclose(ft.grad(ft.grad(fsp.j0))(x), -(sc.j0(x) - sc.j1(x) / x))
+    np.testing.assert_allclose(ft.grad(ft.grad(fsp.y0))(x), -(sc.y0(x) - sc.y1(x) / x))
+    for v in (0.5, 2.0, -1.5):
+        np.testing.assert_allclose(
+            ft.grad(fsp.jv, argnums=1)(v, x), sc.jvp(v, x), rtol=1e-13, atol=1e-15
+        )
+        np.testing.assert_allclose(ft.grad(fsp.yv, argnums=1)(v, x), sc.yvp(v, x), rtol=1e-13)
+        np.testing.assert_allclose(ft.grad(fsp.kv, argnums=1)(v, x), sc.kvp(v, x), rtol=1e-13)
+        np.testing.assert_allclose(
+            ft.grad(fsp.kve, argnums=1)(v, x), (sc.kvp(v, x) + sc.kv(v, x)) * np.exp(x)
+        )
+        np.testing.assert_allclose(
+            ft.grad(ft.grad(fsp.jv, argnums=1), argnums=1)(v, x), sc.jvp(v, x, 2), rtol=1e-12
+        )
+        np.testing.assert_allclose(
+            ft.grad(ft.grad(fsp.yv, argnums=1), argnums=1)(v, x), sc.yvp(v, x, 2), rtol=1e-12
+        )
+    assert ft.grad(fsp.j1)(0.0) == 0.5
+    assert ft.grad(fsp.jv, argnums=1)(1.0, 0.0) == 0.5
+
+
+def test_yn_takes_integer_orders_as_scipy_does():
+    n = np.array([0, 1, 3])
+    out = fsp.yn(n, X)
+    assert out.dtype == np.float64  # SciPy's integer-order loop
+    np.testing.assert_allclose(out, sc.yn(n, X), rtol=1e-14)
+    np.testing.assert_allclose(ft.grad(lambda x: fnp.sum(fsp.yn(n, x)))(X), sc.yvp(n, X))
+    np.testing.assert_allclose(ft.vmap(fsp.yn)(n, X), sc.yn(n, X), rtol=1e-14)
+    assert fsp.yn(3, X.astype(np.float32)).dtype == np.float32
+
+
+def test_bessel_functions_of_complex_argument():
+    z = np.array([0.5 + 0.3j, 2.0 - 1.0j])
+    np.testing.assert_allclose(fsp.jv(1.5, z), sc.jv(1.5, z), rtol=1e-14)
+    np.testing.assert_allclose(fsp.yv(1.5, z.astype(np.complex64)), sc.yv(1.5, z), rtol=1e-5)
+    assert fsp.jv(1.5, z.astype(np.complex64)).dtype == np.complex64
+    # holomorphic: the tangent is jv'(z) times the complex tangent
+    _, tangent = ft.jvp(lambda z: fsp.jv(1.5, z), (z,), (np.ones_like(z),))
+    np.testing.assert_allclose(tangent, sc.jvp(1.5, z), rtol=1e-13)
 
 
 # ---- stability ----
@@ -247,7 +306,17 @@ def test_softmax_of_integers_is_float64():
 
 
 @pytest.mark.parametrize(
-    "name,argument", [("gammainc", "a"), ("gammaincc", "a"), ("iv", "v"), ("ive", "v")]
+    "name,argument",
+    [
+        ("gammainc", "a"),
+        ("gammaincc", "a"),
+        ("iv", "v"),
+        ("ive", "v"),
+        ("jv", "v"),
+        ("yv", "v"),
+        ("kv", "v"),
+        ("kve", "v"),
+    ],
 )
 def test_differentiating_an_order_or_shape_parameter_raises(name, argument):
     f = getattr(fsp, name)
@@ -261,6 +330,12 @@ def test_differentiating_an_order_or_shape_parameter_raises(name, argument):
         ft.jvp(f, (1.5, 2.0), (1.0, 1.0))
     # the other argument is fine, with the first passed through stop_gradient too
     assert np.isfinite(ft.grad(lambda a, x: f(ft.stop_gradient(a), x))(1.5, 2.0))
+
+
+def test_differentiating_the_order_of_yn_raises():
+    msg = "fntrans.scipy.special.yn has no derivative with respect to its argument 'n'"
+    with pytest.raises(NotImplementedError, match=re.escape(msg)):
+        ft.grad(fsp.yn)(1.0, 2.0)
 
 
 def test_gammasgn_has_zero_derivative():
@@ -277,6 +352,12 @@ def test_scipy_ufuncs_on_traced_values_dispatch_to_fntrans():
     np.testing.assert_allclose(ft.grad(sc.expm1)(0.0), 1.0)  # NumPy's function
     np.testing.assert_allclose(ft.vmap(sc.ndtr)(UNIT), sc.ndtr(UNIT))
     assert ft.jvp(sc.erf, (0.0,), (1.0,))[1] == 2 / np.sqrt(np.pi)
+    # the Bessel functions, jn being SciPy's jv
+    np.testing.assert_allclose(ft.grad(sc.j0)(1.3), -sc.j1(1.3))
+    np.testing.assert_allclose(ft.grad(sc.y0)(1.3), -sc.y1(1.3))
+    np.testing.assert_allclose(ft.grad(lambda x: sc.jn(2, x))(1.3), sc.jvp(2, 1.3))
+    np.testing.assert_allclose(ft.grad(lambda x: sc.yn(2, x))(1.3), sc.yvp(2, 1.3))
+    np.testing.assert_allclose(ft.grad(lambda x: sc.kv(0.5, x))(1.3), sc.kvp(0.5, 1.3))
 
 
 def test_scipy_ufunc_that_fntrans_lacks_names_scipy():

@@ -134,6 +134,63 @@ def test_multivariate_normal_rejects_mismatched_shapes():
         stats.multivariate_normal.logpdf(np.zeros(2), np.zeros(2), np.eye(3))
 
 
+def test_multivariate_normal_entropy_matches_scipy_for_every_form_of_cov():
+    rng = np.random.default_rng(2)
+    a = rng.normal(size=(3, 3))
+    full = a @ a.T + np.eye(3)
+    singular = a[:, :2] @ a[:, :2].T
+    for mean, cov in [
+        (None, full),
+        (np.zeros(3), np.array([1.0, 2.0, 3.0])),
+        (np.zeros(3), 2.5),
+        (None, 2.5),
+        (None, singular),  # SciPy's rank and pseudo-determinant
+        (np.zeros(3), np.array([1.0, 0.0, 3.0])),
+    ]:
+        want = scipy.stats.multivariate_normal.entropy(mean, cov)
+        np.testing.assert_allclose(stats.multivariate_normal.entropy(mean, cov), want, rtol=1e-12)
+        frozen = stats.multivariate_normal(mean, cov, allow_singular=True)
+        np.testing.assert_allclose(frozen.entropy(), want, rtol=1e-12)
+    np.testing.assert_allclose(
+        stats.multivariate_normal.entropy(), scipy.stats.multivariate_normal.entropy()
+    )
+    assert stats.multivariate_normal.entropy(cov=full.astype(np.float32)).dtype == np.float32
+    assert stats.multivariate_normal.entropy(cov=singular.astype(np.float32)).dtype == np.float32
+
+
+def test_multivariate_normal_entropy_of_a_singular_cov_raises_as_scipy_does():
+    # a frozen distribution without allow_singular, as SciPy's at freezing
+    with pytest.raises(np.linalg.LinAlgError, match="allow_singular=True"):
+        stats.multivariate_normal([0.0, 0.0], [[1.0, 1.0], [1.0, 1.0]]).entropy()
+    with pytest.raises(ValueError, match="must be positive semidefinite"):
+        stats.multivariate_normal.entropy([0.0, 0.0], [1.0, -1.0])
+
+
+def test_multivariate_normal_entropy_derivatives_in_cov():
+    from fntrans.test_util import check_grads
+
+    rng = np.random.default_rng(3)
+    a = rng.normal(size=(3, 3))
+    cov = a @ a.T + np.eye(3)
+    entropy = stats.multivariate_normal.entropy
+    # d/dcov of log det(cov) / 2 is inv(cov) / 2
+    np.testing.assert_allclose(ft.grad(lambda c: entropy(cov=c))(cov), np.linalg.inv(cov) / 2)
+    check_grads(lambda c: entropy(cov=c), (cov,), order=2)
+    check_grads(lambda v: entropy(np.zeros(3), v), (np.array([1.0, 2.0, 3.0]),), order=2)
+    check_grads(lambda s: entropy(np.zeros(3), s), (2.5,), order=2)
+    check_grads(lambda c: stats.multivariate_normal(cov=c).entropy(), (cov,), order=1)
+    # on a singular cov, that of the pseudo-determinant: pinv(cov) / 2
+    singular = np.array([[1.0, 1.0], [1.0, 1.0]])
+    np.testing.assert_allclose(ft.grad(lambda c: entropy(cov=c))(singular), singular / 8)
+    # under vmap (values unknown), the determinant of each
+    covs = np.stack([cov, 2.0 * cov])
+    np.testing.assert_allclose(
+        ft.vmap(lambda c: entropy(cov=c))(covs),
+        [scipy.stats.multivariate_normal.entropy(cov=c) for c in covs],
+        rtol=1e-12,
+    )
+
+
 def test_dirichlet_matches_scipy_with_k_or_k_minus_1_components():
     alpha = np.array([1.0, 2.0, 3.0])
     x = np.array([[0.2, 0.3], [0.3, 0.3], [0.5, 0.4]])

@@ -5,14 +5,15 @@ differentiated again: the gamma family (``gamma``, ``gammaln``, ``digamma``,
 functions), the error functions and the normal distribution's (``erf``,
 ``erfinv``, ``ndtr``, ``ndtri``, ``log_ndtr``, ...), the logistic functions
 (``expit``, ``logit``, ``log_expit``), ``xlogy``/``xlog1py``/``entr``, and the
-modified Bessel functions (``i0``, ``i1``, ``iv`` and their scaled forms),
-and the incomplete beta and Student's t functions and the inverses that the
+Bessel functions (``j0``, ``j1``, ``jv``, ``y0``, ``y1``, ``yn``, ``yv``), the
+modified ones (``i0``, ``i1``, ``iv``, ``kv`` and their scaled forms), and
+the incomplete beta and Student's t functions and the inverses that the
 distributions' cdf and ppf need (``betainc``, ``stdtr``, ``gammaincinv``, ...).
 
 They compute with SciPy's ufuncs on NumPy arrays (``cupyx.scipy.special`` on
 CuPy arrays), with NumPy's broadcasting and dtype rules: float32 stays
 float32, and Python scalars are weak. Orders and shape parameters (``n`` of
-``polygamma``, ``v`` of ``iv``, ``a`` of ``gammainc``) carry no derivative, as
+``polygamma``, ``v`` of ``iv`` and ``jv``, ``a`` of ``gammainc``) carry no derivative, as
 in SciPy: differentiating with respect to one raises ``NotImplementedError``.
 """
 
@@ -64,7 +65,12 @@ def _special_impl(ufunc):
         if len(args) > 1 and any(type(a) in _PYTHON_SCALARS for a in args):
             dtype = _weak_result_type(args)
             if dtype.kind in "fc":
-                args = [xp.asarray(a, dtype) if type(a) in _PYTHON_SCALARS else a for a in args]
+                args = [
+                    xp.asarray(a, _weak_dtype(dtype, type(a) is complex))
+                    if type(a) in _PYTHON_SCALARS
+                    else a
+                    for a in args
+                ]
         if xp is np:
             return ufunc(*args, **params)
         return getattr(scipy_module(xp, "special"), name)(*args, **params)
@@ -76,6 +82,15 @@ def _weak_result_type(args):
     return np.result_type(*(a if type(a) in _PYTHON_SCALARS else dtype_of(a) for a in args))
 
 
+def _weak_dtype(result, is_complex):
+    """The dtype a Python scalar enters SciPy's loop with: the result's, but
+    its real counterpart for a real scalar beside a complex result, as real
+    orders need it (``jv(2.0, z)`` has a loop for a real order only)."""
+    if result.kind == "c" and not is_complex:
+        return np.finfo(result).dtype
+    return result
+
+
 def _special_shape(ufunc):
     """The shape rule of ``_special_impl``: NumPy's promotion of the operands
     (weak Python scalars included), then SciPy's loop for that dtype."""
@@ -85,7 +100,10 @@ def _special_shape(ufunc):
         out = numpy_shape(*avals)
         dtype = np.result_type(*(a.dtype_for_promotion() for a in avals))
         if len(avals) > 1 and dtype.kind in "fc":
-            out = out.update(dtype=ufunc.resolve_dtypes((dtype,) * len(avals) + (None,))[-1])
+            loop = tuple(
+                _weak_dtype(dtype, a.dtype.kind == "c") if a.weak_type else a.dtype for a in avals
+            )
+            out = out.update(dtype=ufunc.resolve_dtypes(loop + (None,))[-1])
         return out
 
     return shape
@@ -314,6 +332,49 @@ i1e_p = _unary(
     lambda t, ans, x: mul(t, sub(mul(0.5, add(i0e(x), ive(2.0, x))), mul(sign(x), ans))),
 )
 
+# ---- Bessel functions of the first and second kind ----
+
+# C_v' = (C_{v-1} - C_{v+1}) / 2 for C = J, Y; C_0' = -C_1, and C_1' = (C_0 - C_2) / 2,
+# finite at 0 (unlike C_0 - C_1 / x).
+
+
+def _jv_dx(ans, v, x):
+    return mul(0.5, sub(jv(sub(v, 1.0), x), jv(add(v, 1.0), x)))
+
+
+def _yv_dx(ans, v, x):
+    return mul(0.5, sub(yv(sub(v, 1.0), x), yv(add(v, 1.0), x)))
+
+
+def _yn_dx(ans, n, x):
+    # integer orders stay integers (SciPy's yn truncates a float order)
+    return mul(0.5, sub(yn(sub(n, 1), x), yn(add(n, 1), x)))
+
+
+jv_p = _binary("jv", sc.jv, None, _jv_dx)
+yv_p = _binary("yv", sc.yv, None, _yv_dx)
+yn_p = _binary("yn", sc.yn, None, _yn_dx)
+j0_p = _unary("j0", sc.j0, lambda t, ans, x: neg(mul(t, j1(x))))
+j1_p = _unary("j1", sc.j1, lambda t, ans, x: mul(t, mul(0.5, sub(j0(x), jv(2.0, x)))))
+y0_p = _unary("y0", sc.y0, lambda t, ans, x: neg(mul(t, y1(x))))
+y1_p = _unary("y1", sc.y1, lambda t, ans, x: mul(t, mul(0.5, sub(y0(x), yv(2.0, x)))))
+
+# ---- modified Bessel functions of the second kind ----
+
+# K_v' = -(K_{v-1} + K_{v+1}) / 2; the scaled kve = kv exp(x) adds kve.
+
+
+def _kv_dx(ans, v, x):
+    return mul(-0.5, add(kv(sub(v, 1.0), x), kv(add(v, 1.0), x)))
+
+
+def _kve_dx(ans, v, x):
+    return sub(ans, mul(0.5, add(kve(sub(v, 1.0), x), kve(add(v, 1.0), x))))
+
+
+kv_p = _binary("kv", sc.kv, None, _kv_dx)
+kve_p = _binary("kve", sc.kve, None, _kve_dx)
+
 # ---- binding helpers ----
 
 gammaln = gammaln_p.bind
@@ -328,6 +389,15 @@ i0 = i0_p.bind
 i1e = i1e_p.bind
 i0e = i0e_p.bind
 i1 = i1_p.bind
+jv = jv_p.bind
+yv = yv_p.bind
+yn = yn_p.bind
+j0 = j0_p.bind
+j1 = j1_p.bind
+y0 = y0_p.bind
+y1 = y1_p.bind
+kv = kv_p.bind
+kve = kve_p.bind
 log1p = log1p_p.bind
 
 

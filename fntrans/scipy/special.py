@@ -2,7 +2,7 @@
 
 Each takes SciPy's arguments, follows NumPy's broadcasting, keeps float32 as
 float32, and works on plain arrays outside a transform too. Orders and shape
-parameters (``n`` of ``polygamma``, ``v`` of ``iv``/``ive``, ``a`` of
+parameters (``n`` of ``polygamma``, ``v`` of ``iv``/``jv``/..., ``a`` of
 ``gammainc``/``gammaincc``) carry no derivative, as in SciPy: differentiating
 with respect to one raises ``NotImplementedError``.
 
@@ -57,6 +57,12 @@ __all__ = [
     "i1e",
     "iv",
     "ive",
+    "j0",
+    "j1",
+    "jn",
+    "jv",
+    "kv",
+    "kve",
     "log_expit",
     "log_ndtr",
     "log_softmax",
@@ -74,6 +80,10 @@ __all__ = [
     "stdtrit",
     "xlog1py",
     "xlogy",
+    "y0",
+    "y1",
+    "yn",
+    "yv",
 ]
 
 # ---- the gamma family ----
@@ -447,6 +457,125 @@ def ive(v, x, /):
     0.4657596075936404 -0.257849192243932
     """
     return sp.ive_p.bind(operand(v), operand(x))
+
+
+# ---- Bessel functions of the first and second kind ----
+
+
+def j0(x, /):
+    """The Bessel function of the first kind of order 0; its derivative is ``-j1``.
+
+    >>> import fntrans as ft, fntrans.scipy.special as fsp
+    >>> print(fsp.j0(0.0), ft.grad(fsp.j0)(0.0))
+    1.0 -0.0
+    """
+    return sp.j0_p.bind(operand(x))
+
+
+def j1(x, /):
+    """The Bessel function of the first kind of order 1; its derivative is
+    ``(j0(x) - jv(2, x)) / 2`` (1/2 at 0).
+
+    >>> import fntrans as ft, fntrans.scipy.special as fsp
+    >>> print(fsp.j1(0.0), ft.grad(fsp.j1)(0.0))
+    0.0 0.5
+    """
+    return sp.j1_p.bind(operand(x))
+
+
+def jv(v, x, /):
+    """The Bessel function of the first kind of real order ``v``.
+
+    Differentiable in ``x``: ``(jv(v - 1, x) - jv(v + 1, x)) / 2``; not in the
+    order ``v``, as in SciPy (differentiating with respect to it raises
+    ``NotImplementedError``). Complex ``x`` is differentiable too.
+
+    >>> import fntrans as ft, fntrans.scipy.special as fsp
+    >>> print(fsp.jv(1.0, 0.0), ft.grad(fsp.jv, argnums=1)(1.0, 0.0))
+    0.0 0.5
+    """
+    return sp.jv_p.bind(operand(v), operand(x))
+
+
+# SciPy's jn is its jv
+jn = jv
+
+
+def y0(x, /):
+    """The Bessel function of the second kind of order 0 (``x > 0``); its
+    derivative is ``-y1``.
+
+    >>> import fntrans as ft, fntrans.scipy.special as fsp
+    >>> print(round(float(fsp.y0(1.0)), 6), round(float(ft.grad(fsp.y0)(1.0)), 6))
+    0.088257 0.781213
+    """
+    return sp.y0_p.bind(operand(x))
+
+
+def y1(x, /):
+    """The Bessel function of the second kind of order 1 (``x > 0``); its
+    derivative is ``(y0(x) - yv(2, x)) / 2``.
+
+    >>> import fntrans as ft, fntrans.scipy.special as fsp
+    >>> print(round(float(fsp.y1(1.0)), 6), round(float(ft.grad(fsp.y1)(1.0)), 6))
+    -0.781213 0.86947
+    """
+    return sp.y1_p.bind(operand(x))
+
+
+def yn(n, x, /):
+    """The Bessel function of the second kind of integer order ``n`` (a float
+    order is truncated, as in SciPy).
+
+    Differentiable in ``x``: ``(yn(n - 1, x) - yn(n + 1, x)) / 2``; not in
+    ``n`` (differentiating with respect to it raises ``NotImplementedError``).
+
+    >>> import fntrans as ft, fntrans.scipy.special as fsp
+    >>> print(round(float(ft.grad(fsp.yn, argnums=1)(0, 1.0)), 6))
+    0.781213
+    """
+    return sp.yn_p.bind(operand(n), operand(x))
+
+
+def yv(v, x, /):
+    """The Bessel function of the second kind of real order ``v``.
+
+    Differentiable in ``x``: ``(yv(v - 1, x) - yv(v + 1, x)) / 2``; not in the
+    order ``v``, as in SciPy (differentiating with respect to it raises
+    ``NotImplementedError``). Complex ``x`` is differentiable too.
+
+    >>> import fntrans as ft, fntrans.scipy.special as fsp
+    >>> print(round(float(ft.grad(fsp.yv, argnums=1)(0.0, 1.0)), 6))
+    0.781213
+    """
+    return sp.yv_p.bind(operand(v), operand(x))
+
+
+def kv(v, x, /):
+    """The modified Bessel function of the second kind of real order ``v``
+    (``x > 0``).
+
+    Differentiable in ``x``: ``-(kv(v - 1, x) + kv(v + 1, x)) / 2``; not in the
+    order ``v``, as in SciPy (differentiating with respect to it raises
+    ``NotImplementedError``).
+
+    >>> import fntrans as ft, fntrans.scipy.special as fsp
+    >>> print(round(float(ft.grad(fsp.kv, argnums=1)(0.0, 1.0)), 6))
+    -0.601907
+    """
+    return sp.kv_p.bind(operand(v), operand(x))
+
+
+def kve(v, x, /):
+    """The exponentially scaled ``kv``: ``kv(v, x) exp(x)``; differentiable in
+    ``x`` only (see ``kv``).
+
+    >>> import fntrans as ft, fntrans.scipy.special as fsp
+    >>> dkve = ft.grad(fsp.kve, argnums=1)
+    >>> print(round(float(fsp.kve(0.0, 1.0)), 6), round(float(dkve(0.0, 1.0)), 6))
+    1.144463 -0.49169
+    """
+    return sp.kve_p.bind(operand(v), operand(x))
 
 
 # ---- log-sum-exp and softmax ----

@@ -38,6 +38,22 @@ def _singular():
     )
 
 
+def _cutoff(s):
+    """SciPy's ``_eigvalsh_to_eps``: eigenvalues at most this are taken as 0."""
+    return {4: 1e3, 8: 1e6}[s.dtype.itemsize] * np.finfo(s.dtype).eps * fnp.max(fnp.abs(s))
+
+
+def _maybe_degenerate(cov) -> bool:
+    """Whether the covariance (a matrix, or the variances of a diagonal one)
+    is known to have an eigenvalue at or below SciPy's cut-off. Abstract
+    values (under ``vmap``) are taken as positive definite."""
+    value = cov.concrete if isinstance(cov, Tracer) else cov
+    if value is None:
+        return False
+    s = value if value.ndim < 2 else fnp.linalg.eigvalsh(value)
+    return bool(fnp.any(s <= _cutoff(s)))
+
+
 class _FrozenMultivariate:
     def __init__(self, dist, args, kwds):
         self.dist, self.args, self.kwds = dist, args, kwds
@@ -47,6 +63,12 @@ class _FrozenMultivariate:
 
     def pdf(self, x):
         return self.dist.pdf(x, *self.args, **self.kwds)
+
+
+class _FrozenMultivariateNormal(_FrozenMultivariate):
+    def entropy(self):
+        mean, cov, allow_singular = self.args
+        return self.dist._entropy(mean, cov, allow_singular)
 
 
 class multivariate_normal_gen(SciPyMethods):
@@ -59,20 +81,22 @@ class multivariate_normal_gen(SciPyMethods):
 
     def __call__(self, mean=None, cov=1, allow_singular: bool = False) -> _FrozenMultivariate:
         """The distribution with fixed parameters, as SciPy's ``multivariate_normal(mean, cov)``."""
-        return _FrozenMultivariate(self, (mean, cov, allow_singular), {})
+        return _FrozenMultivariateNormal(self, (mean, cov, allow_singular), {})
 
     def __repr__(self):
         return "<fntrans.scipy.stats.multivariate_normal>"
 
     @staticmethod
     def _parameters(x, mean, cov):
-        """``x``, ``mean`` and ``cov`` in one float dtype, and the dimension."""
+        """``x``, ``mean`` and ``cov`` in one float dtype, and the dimension
+        (``x=None`` for the parameters alone)."""
         if mean is None:
             dim = 1 if fnp.ndim(cov) == 0 else fnp.shape(cov)[0]
             mean = 0.0
         else:
             dim = int(fnp.size(mean))
-        x, mean, cov = as_float(x, mean, cov)
+        parameters_only = x is None
+        x, mean, cov = as_float(0.0 if parameters_only else x, mean, cov)
         mean = fnp.broadcast_to(fnp.reshape(mean, (-1,)), (dim,))
         if cov.ndim == 2 and cov.shape != (dim, dim):
             raise ValueError(
@@ -86,6 +110,8 @@ class multivariate_normal_gen(SciPyMethods):
                 f"multivariate_normal: cov has {cov.shape[0]} diagonal entries, but mean "
                 f"is a vector of length {dim}"
             )
+        if parameters_only:
+            return None, mean, cov, dim
         # SciPy's _process_quantiles: the last axis of x holds the components
         if x.ndim == 0:
             x = fnp.reshape(x, (1, 1))
@@ -128,19 +154,67 @@ class multivariate_normal_gen(SciPyMethods):
             _require(sign > 0, _singular())
         return _squeeze(-0.5 * (dim * _LOG_2PI + log_det + maha))
 
+    def entropy(self, mean=None, cov=1):
+        """The differential entropy ``log det(2 pi e cov) / 2``; differentiable
+        in ``cov`` (``mean`` does not enter it).
+
+        A singular ``cov`` (known values) gives SciPy's entropy of the
+        degenerate distribution: the rank and pseudo-determinant in place of
+        the dimension and the determinant.
+
+        >>> import numpy as np
+        >>> import fntrans as ft
+        >>> from fntrans.scipy.stats import multivariate_normal
+        >>> print(round(float(multivariate_normal.entropy(cov=np.eye(2))), 6))
+        2.837877
+        >>> print(ft.grad(lambda c: multivariate_normal.entropy(cov=c))(np.diag([2.0, 4.0])))
+        [[0.25  0.   ]
+         [0.    0.125]]
+        """
+        return self._entropy(mean, cov, True)
+
+    def _entropy(self, mean, cov, allow_singular: bool):
+        _, _, cov, dim = self._parameters(None, mean, cov)
+        if cov.ndim < 2:
+            s = fnp.broadcast_to(cov, (dim,))
+            if not _maybe_degenerate(s):
+                return 0.5 * (dim * (_LOG_2PI + 1.0) + fnp.sum(fnp.log(s)))
+        else:
+            if not _maybe_degenerate(cov):
+                sign, log_det = fnp.linalg.slogdet(cov)
+                return 0.5 * (dim * (_LOG_2PI + 1.0) + log_det)
+            s = fnp.linalg.eigvalsh(cov)
+        rank, log_pdet = self._log_pseudo_det(s)
+        if not allow_singular:
+            raise _singular()
+        return 0.5 * (rank * (_LOG_2PI + 1.0) + log_pdet)
+
+    @staticmethod
+    def _log_pseudo_det(s):
+        """SciPy's rank and log pseudo-determinant from the eigenvalues ``s``:
+        those above its cut-off count."""
+        eps = _cutoff(s)
+        _require(
+            s >= -eps,
+            ValueError("multivariate_normal: the covariance must be positive semidefinite"),
+        )
+        keep = s > eps
+        log_pdet = fnp.sum(fnp.where(keep, fnp.log(fnp.where(keep, s, 1.0)), 0.0))
+        return fnp.sum(keep, dtype=s.dtype), log_pdet
+
     @staticmethod
     def _degenerate(dev, s, u):
         """The density on the span of the covariance's eigenvectors with
         eigenvalues above SciPy's cut-off (``-inf`` off it); ``u=None`` for a
         diagonal covariance with eigenvalues ``s``."""
-        eps = {4: 1e3, 8: 1e6}[s.dtype.itemsize] * np.finfo(s.dtype).eps * fnp.max(fnp.abs(s))
+        eps = _cutoff(s)
         _require(
             s >= -eps,
             ValueError("multivariate_normal: the covariance must be positive semidefinite"),
         )
         keep = s > eps
         s_safe = fnp.where(keep, s, 1.0)
-        rank = fnp.sum(keep)
+        rank = fnp.sum(keep, dtype=s.dtype)
         log_pdet = fnp.sum(fnp.where(keep, fnp.log(s_safe), 0.0))
         coords = dev if u is None else fnp.matmul(dev, u)
         maha = fnp.sum(fnp.where(keep, coords * coords / s_safe, 0.0), axis=-1)
