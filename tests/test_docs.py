@@ -36,13 +36,25 @@ def test_api_reference_lists_every_public_name():
     import fntrans.numpy as fnp
 
     text = (ROOT / "docs" / "api.md").read_text()
-    public = [n for n in dir(fnp) if not n.startswith("_")] + list(ft.__all__)
-    missing = sorted(n for n in public if not re.search(rf"[`.]{re.escape(n)}\b", text))
+    namespaces = [fnp, ft, fnp.linalg, fnp.fft] + [
+        getattr(ft.scipy, name) for name in ft.scipy.__all__
+    ]
+    public = {
+        (space, n)
+        for space in namespaces
+        for n in getattr(space, "__all__", dir(space))
+        if not n.startswith("_")
+    }
+    missing = sorted(
+        f"{space.__name__}.{n}"
+        for space, n in public
+        if not re.search(rf"[`.]{re.escape(n)}\b", text)
+    )
     assert not missing, f"docs/api.md does not mention: {missing}"
     undocumented = sorted(
-        n
-        for n in public
-        if isinstance(getattr(fnp, n, getattr(ft, n, None)), types.FunctionType)
-        and not (getattr(fnp, n, getattr(ft, n, None)).__doc__ or "").strip()
+        f"{space.__name__}.{n}"
+        for space, n in public
+        if isinstance(getattr(space, n), types.FunctionType)
+        and not (getattr(space, n).__doc__ or "").strip()
     )
     assert not undocumented, f"public functions without a docstring: {undocumented}"
