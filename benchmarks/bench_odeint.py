@@ -16,6 +16,10 @@ Prints each gradient's relative error against the reference, and the wall
 times of: SciPy's plain forward solve (NumPy right-hand side), fntrans's
 forward solve, the adjoint gradient, and the forward-sensitivity solve.
 
+Second order: the Hessian-vector product in the parameters by ``grad`` of
+``grad`` (the backward pass differentiated, its solves by the adjoint method
+again), against central differences of the forward-sensitivity gradient.
+
 Run: ``python benchmarks/bench_odeint.py`` (well under a minute).
 """
 
@@ -121,6 +125,20 @@ def bench_odeint():
         ),
     }
     report("wall time per call", timings, "scipy forward solve")
+
+    v = np.array([1.0, -1.0, 0.5, 2.0])
+
+    def hvp(y0, p):
+        return ft.grad(lambda p: fnp.vdot(ft.grad(loss, 1)(y0, p), v))(p)
+
+    eps = 1e-5
+    reference = (
+        forward_sensitivity(Y0, PARAMS + eps * v)[1] - forward_sensitivity(Y0, PARAMS - eps * v)[1]
+    ) / (2 * eps)
+    error = np.linalg.norm(hvp(Y0, PARAMS) - reference) / np.linalg.norm(reference)
+    print("\nHessian-vector product in the params (grad of grad)")
+    print(f"  relative error against differences of forward sensitivities {error:.2e}")
+    print(f"  {seconds_per_call(lambda: hvp(Y0, PARAMS), 0.5, 2) * 1e3:.0f} ms per call")
 
 
 if __name__ == "__main__":

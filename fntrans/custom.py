@@ -163,10 +163,10 @@ class _Structure:
         self.out = self.res = self.n_out = None
 
 
-def _positional(fun, args, kwargs):
+def _positional(fun, args, kwargs, has_defaults: bool):
     """The call's arguments as one positional tuple: keywords and defaults bound
     through ``fun``'s signature, as JAX does."""
-    if not kwargs and not _has_defaults(fun):
+    if not kwargs and not has_defaults:
         return args
     bound = inspect.signature(fun).bind(*args, **kwargs)
     bound.apply_defaults()
@@ -208,6 +208,7 @@ class _CustomRule:
         functools.update_wrapper(self, fun)
         self.fun = fun
         self.nondiff_argnums = tuple(nondiff_argnums)
+        self._has_defaults = _has_defaults(fun)  # read once: signatures are slow
 
     def _missing(self, what: str, how: str) -> AttributeError:
         kind = type(self).__name__
@@ -217,7 +218,7 @@ class _CustomRule:
 
     def _prepare(self, args, kwargs):
         """``(args, nondiff, diff, flat, in_tree)`` for one call."""
-        args = _positional(self.fun, args, kwargs)
+        args = _positional(self.fun, args, kwargs, self._has_defaults)
         nondiff, diff = _split(args, self.nondiff_argnums)
         flat, in_tree = tree_flatten(diff)
         return args, nondiff, diff, flat, in_tree

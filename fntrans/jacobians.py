@@ -190,17 +190,21 @@ def hessian(
     f: Callable,
     argnums: int | Sequence[int] = 0,
     *,
+    holomorphic: bool = False,
     argnames: str | Sequence[str] | None = None,
 ) -> Callable:
-    """The Hessian of a scalar ``f``: ``jacfwd(jacrev(f))``.
+    """The Hessian of a scalar ``f``: ``jacfwd(jacrev(f))``; with
+    ``holomorphic=True``, the second complex derivative of a holomorphic ``f``.
 
     >>> import fntrans as ft, fntrans.numpy as fnp
     >>> ft.hessian(lambda x: fnp.sum(x ** 3))(fnp.array([1.0, 2.0]))
     array([[ 6.,  0.],
            [ 0., 12.]])
+    >>> ft.hessian(lambda z: z ** 3, holomorphic=True)(1j)
+    array(0.+6.j)
     """
-    inner = _jacrev(f, argnums, False, False, argnames, "hessian")
-    return _jacfwd(inner, argnums, False, False, argnames, "hessian")
+    inner = _jacrev(f, argnums, False, holomorphic, argnames, "hessian")
+    return _jacfwd(inner, argnums, False, holomorphic, argnames, "hessian")
 
 
 def hvp(f: Callable, primals: Sequence, tangents: Sequence) -> tuple:

@@ -76,7 +76,22 @@ cbrt = unary(mf.cbrt_p, "cbrt")
 square = unary(mf.square_p, "square")
 reciprocal = unary(mf.reciprocal_p, "reciprocal")
 absolute = abs = unary(mf.abs_p, "absolute")
-sign = unary(mf.sign_p, "sign")
+
+
+def sign(x, /):
+    """NumPy's ``sign``: ``z / |z|`` for complex ``z`` (with its derivative);
+    the sign of real ``x`` is piecewise constant (derivative 0).
+
+    >>> import fntrans.numpy as fnp
+    >>> fnp.sign(3 + 4j)
+    np.complex128(0.6+0.8j)
+    """
+    x = operand(x)
+    if dtype_of(x).kind == "c":
+        return mf.complex_sign_p.bind(x)
+    return mf.sign_p.bind(x)
+
+
 floor = unary(mf.floor_p, "floor")
 ceil = unary(mf.ceil_p, "ceil")
 rint = unary(mf.round_p, "rint")

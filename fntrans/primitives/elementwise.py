@@ -11,10 +11,12 @@ NumPy's math functions, built with the same constructors, are in
 from __future__ import annotations
 
 import operator
+import warnings
 
 import numpy as np
 
 from fntrans.core.aval import ShapedArray, all_weak, dtype_of, is_inexact, shape_of
+from fntrans.core.config import user_location
 from fntrans.core.primitive import Primitive, Undefined
 from fntrans.primitives._util import elementwise_batch
 from fntrans.primitives.broadcasting import broadcast_to, unbroadcast
@@ -121,12 +123,14 @@ def _arithmetic_impl(operator_fn, ufunc):
     """Arithmetic through Python's operator: NumPy's scalar fast path, any backend.
 
     Two Python scalars go through the ufunc, so the result is a NumPy scalar
-    (and ``1.0 / 0.0`` is ``inf``, as in NumPy).
+    (and ``1.0 / 0.0`` is ``inf``, as in NumPy). So does a Python complex on
+    the left: ``1j * np.float64(2.0)`` is a Python complex (NumPy's float64 is a
+    Python float, which Python's complex takes before NumPy sees it).
     """
     name = ufunc.__name__
 
     def impl(xp, x, y):
-        if type(x) in _PYTHON_SCALARS and type(y) in _PYTHON_SCALARS:
+        if type(x) in _PYTHON_SCALARS and (type(y) in _PYTHON_SCALARS or type(x) is complex):
             return getattr(xp, name)(x, y)
         return operator_fn(x, y)
 
@@ -386,7 +390,26 @@ def _convert_shape(x, *, dtype):
     return x.update(dtype=dtype, weak_type=False)
 
 
+_REGISTRIES = {}  # one warnings registry per user file: a warning shows once per line
+
+
+def _warn_discarded_imaginary():
+    """NumPy's ComplexWarning for a complex-to-real cast, at the user's line
+    (NumPy's own would point inside fntrans)."""
+    message = "Casting complex values to real discards the imaginary part"
+    location = user_location()
+    if location is None:
+        warnings.warn(message, np.exceptions.ComplexWarning, stacklevel=2)
+        return
+    filename, line, _ = location
+    registry = _REGISTRIES.setdefault(filename, {})
+    warnings.warn_explicit(message, np.exceptions.ComplexWarning, filename, line, registry=registry)
+
+
 def _convert_impl(xp, x, *, dtype):
+    if dtype_of(x).kind == "c" and dtype.kind != "c":
+        _warn_discarded_imaginary()
+        x = xp.real(x)
     if hasattr(x, "astype"):
         return x.astype(dtype)
     return xp.asarray(x, dtype=dtype)[()]
@@ -397,6 +420,8 @@ def _convert_jvp(primals, tangents, *, dtype):
     ans = convert_element_type(x, dtype=dtype)
     if not is_inexact(dtype):
         return ans, None
+    if dtype_of(t).kind == "c" and dtype.kind != "c":
+        t = real(t)  # the tangent's cast keeps the real part without warning again
     return ans, convert_element_type(t, dtype=dtype)
 
 

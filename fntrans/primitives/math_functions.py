@@ -22,6 +22,7 @@ from fntrans.primitives.elementwise import (
     div,
     eq,
     gt,
+    imag,
     logical_and_p,
     lt,
     mul,
@@ -37,10 +38,10 @@ from fntrans.primitives.elementwise import (
 
 
 def _pow_dx(ans, x, y):
-    if isinstance(y, (int, float)) and y == 0:
-        return mul(0.0, x)  # x ** 0 is flat everywhere, 0 ** 0 included
-    # A Python exponent stays a Python number, so it never changes x's dtype.
+    # A Python (or concrete NumPy) exponent stays a number, so it never changes x's dtype.
     if isinstance(y, (int, float, complex)):
+        if y == 0:
+            return mul(0.0, x)  # x ** 0 is flat everywhere, 0 ** 0 included
         return mul(y, x if y == 2 else pow(x, y - 1))
     # the same guard where it matters, at 0 ** 0 (elsewhere the formula holds,
     # with its own derivatives in y): 0, not 0 * inf from 0 ** -1
@@ -86,11 +87,12 @@ atan2_p = binary(
 # ---- unary math ----
 
 exp_p = unary("exp", jvp=lambda t, ans, x: mul(t, ans))
-exp2_p = unary("exp2", jvp=lambda t, ans, x: mul(t, mul(ans, np.log(2.0))))
+# Python floats for the constants: a NumPy float64 would promote float32 and complex64
+exp2_p = unary("exp2", jvp=lambda t, ans, x: mul(t, mul(ans, math.log(2.0))))
 expm1_p = unary("expm1", jvp=lambda t, ans, x: mul(t, add(ans, 1.0)))
 log_p = unary("log", jvp=lambda t, ans, x: div(t, x))
-log2_p = unary("log2", jvp=lambda t, ans, x: div(t, mul(x, np.log(2.0))))
-log10_p = unary("log10", jvp=lambda t, ans, x: div(t, mul(x, np.log(10.0))))
+log2_p = unary("log2", jvp=lambda t, ans, x: div(t, mul(x, math.log(2.0))))
+log10_p = unary("log10", jvp=lambda t, ans, x: div(t, mul(x, math.log(10.0))))
 log1p_p = unary("log1p", jvp=lambda t, ans, x: div(t, add(x, 1.0)))
 sin_p = unary("sin", jvp=lambda t, ans, x: mul(t, cos(x)))
 cos_p = unary("cos", jvp=lambda t, ans, x: neg(mul(t, sin(x))))
@@ -139,6 +141,23 @@ def _abs_vjp(ct, ans, x, *, needs):
 
 
 abs_p = unary("abs", ufunc=np.absolute, jvp=_abs_tangent, vjp=_abs_vjp)
+
+
+# sign(z) = z / |z| of complex z moves only with z's phase:
+# d sign = i sign Im(conj(sign) dz) / |z|, and 0 at z = 0 (where sign is 0), as for abs
+def _complex_sign_tangent(t, ans, x):
+    return mul(mul(ans, 1j), div(imag(mul(conj(ans), t)), _nonzero(abs_p.bind(x))))
+
+
+def _complex_sign_vjp(ct, ans, x, *, needs):
+    # its transpose (no conjugation of ct): i conj(sign) Im(sign ct) / |z|
+    return (mul(mul(conj(ans), 1j), div(imag(mul(ans, ct)), _nonzero(abs_p.bind(x)))),)
+
+
+# NumPy's sign of complex z; the sign of real x (sign_p) has derivative 0
+complex_sign_p = unary(
+    "complex_sign", ufunc=np.sign, jvp=_complex_sign_tangent, vjp=_complex_sign_vjp
+)
 
 # ---- two-argument functions ----
 
@@ -206,7 +225,9 @@ def _sinc_derivative(xp, x, order):
 def _sinc_impl(xp, x, *, order):
     if dtype_of(x).kind not in "fc":
         x = xp.asarray(x, dtype=np.float64)
-    if order == 0:
+    # NumPy's sinc of complex z divides sin(pi z) by pi z, which overflows to
+    # inf + nan j for subnormal z: complex z take the series near 0 as well
+    if order == 0 and dtype_of(x).kind != "c":
         return xp.sinc(x)
     return _sinc_derivative(xp, x, order).astype(dtype_of(x), copy=False)
 

@@ -1,5 +1,5 @@
 """``fntrans.scipy.integrate``: SciPy's ODE solvers, differentiable by the
-adjoint method.
+adjoint method, to any order in reverse mode.
 
 ``odeint`` (and ``solve_ivp`` with ``t_eval``) solve the ODE with SciPy on
 concrete values. Reverse mode never records the solver's steps: the backward
@@ -9,17 +9,25 @@ output there) and the integral that gives the arguments' cotangents. The
 adjoint's right-hand side is a vector-Jacobian product of ``func``, computed
 by ``fntrans.vjp``. Memory is therefore independent of the number of steps.
 
+The backward pass is itself written with the differentiable solve, applied
+to that augmented ODE (as JAX's ``odeint``): on concrete values each of its
+solves is a plain SciPy solve, and under an enclosing ``grad`` or ``jacrev``
+they differentiate by the same adjoint rule, whose backward pass then
+integrates the adjoint of the augmented ODE, and so on to any order.
+
 The solvers evaluate the right-hand side hundreds or thousands of times, so
-each solve records ``func`` (and, for the backward pass, its vector-Jacobian
-product) once as a program on flat float64 vectors, then runs that program on
-NumPy values by calling its primitives' implementations directly: no tracing
-per evaluation. A ``func`` that cannot be recorded (Python control flow on the
-state's values) is called as it is at each evaluation.
+each solve records its right-hand side (``func``, or the augmented one with
+its vector-Jacobian product) once as a program on flat float64 vectors, then
+runs that program on NumPy values by calling its primitives' implementations
+directly: no tracing per evaluation. A ``func`` that cannot be recorded
+(Python control flow on the state's values) is called as it is at each
+evaluation.
 
 Supported: ``grad``, ``vjp``, ``jacrev`` with respect to ``y0``, ``t`` and
-``args`` (pytrees of arrays), and ``vmap`` (a loop over the examples). Not
-supported: forward mode (``jvp``, ``jacfwd``: the derivative is a
-``custom_vjp``, as in JAX) and derivatives of second order.
+``args`` (pytrees of arrays), nested to any order (``jacrev(grad(f))`` is a
+Hessian), and ``vmap`` (a loop over the examples). Not supported: forward mode
+(``jvp``, ``jacfwd``, and so ``hessian`` and ``hvp``, which are
+forward-over-reverse: the derivative is a ``custom_vjp``, as in JAX).
 """
 
 from __future__ import annotations
@@ -36,7 +44,7 @@ from fntrans.core.interpreter import new_interpreter
 from fntrans.core.ir import compile_ir
 from fntrans.core.tracer import Tracer
 from fntrans.custom import custom_vjp
-from fntrans.extend import defjvp, primitive
+from fntrans.extend import defjvp, defvjp, primitive
 from fntrans.interpreters.staging import Staging
 from fntrans.tree import ravel_pytree, tree_flatten, tree_unflatten
 from fntrans.vectorize import vmap
@@ -47,59 +55,59 @@ __all__ = ["odeint", "solve_ivp", "OdeResult"]
 class _Problem:
     """The ODE on flat vectors, ``rhs(y, t, params) -> dy/dt``, and how to solve it."""
 
-    __slots__ = ("rhs", "solver", "options", "jac", "programs")
+    __slots__ = ("rhs", "name", "solver", "options", "jac", "programs", "_adjoint")
 
-    def __init__(self, rhs, solver: str, options: dict, jac=None):
+    def __init__(self, rhs, solver: str, options: dict, jac=None, name=None):
         self.rhs = rhs
+        self.name = name or getattr(rhs, "__name__", "func")
         self.solver = solver  # "odeint" (LSODA) or one of solve_ivp's methods
         self.options = options
         self.jac = jac
-        self.programs = {}  # the recorded right-hand sides, by kind and input shapes
+        self.programs = {}  # the recorded right-hand sides, by input shapes
+        self._adjoint = None
 
     def __repr__(self):
         return f"ODE({self.solver})"
 
     def derivative(self, n: int, params):
-        """``f(y, t) -> dy/dt`` on float64 vectors of size ``n``, for ``params``."""
-        run = self._recorded("f", n, params)
+        """``f(y, t) -> dy/dt`` on float64 vectors of size ``n``, for concrete ``params``."""
+        run = self._recorded(n, params)
         if run is None:
             return lambda y, s: _as_float64(self.rhs(y, s, params), self)
-        return lambda y, s: np.asarray(run(y, s, params)[0], dtype=np.float64)
+        return lambda y, s: run(y, s, params)[0]
 
-    def augmented(self, n: int, params):
-        """The backward pass's ``g(z, t) -> dz/dt`` for ``z = (y, a, a_p)``:
-        the state forward in time, the adjoint ``a`` and the parameters'
-        integral ``a_p`` backward: ``da/dt = -(∂f/∂y)ᵀ a``, ``d(a_p)/dt = -(∂f/∂p)ᵀ a``."""
-        run = self._recorded("adjoint", n, params)
-        if run is None:
-            return lambda z, s: self._augmented(z, s, params, eager=True)[0]
-        return lambda z, s: np.asarray(run(z, s, params)[0], dtype=np.float64)
+    def adjoint(self) -> _Problem:
+        """The backward pass's ODE, on ``z = (y, a, a_p)``: the state forward
+        in time, the adjoint ``a`` and the parameters' integral ``a_p``
+        backward, ``da/dt = -(∂f/∂y)ᵀ a``, ``d(a_p)/dt = -(∂f/∂p)ᵀ a``;
+        solved with the same solver and options (``Dfun`` aside). It is an
+        ODE like any other, so its own solves differentiate the same way."""
+        if self._adjoint is None:
+            self._adjoint = _Problem(self._augmented, self.solver, self.options, name=self.name)
+        return self._adjoint
 
-    def _augmented(self, z, s, params, eager=False):
+    def _augmented(self, z, s, params):
         n = (z.shape[0] - params.shape[0]) // 2
         y, a = z[:n], z[n : 2 * n]
         dy, pull_back = vjp(lambda y, q: self.rhs(y, s, q), y, params)
-        a_y, a_p = pull_back(a)
-        if eager:
-            return [np.concatenate([_as_float64(dy, self), -np.ravel(a_y), -np.ravel(a_p)])]
-        return [fnp.concatenate([fnp.ravel(dy), -fnp.ravel(a_y), -fnp.ravel(a_p)])]
+        a_y, a_p = pull_back(-a)  # one negation, not one per result
+        return fnp.concatenate([fnp.ravel(dy), fnp.ravel(a_y), fnp.ravel(a_p)])
 
-    def _recorded(self, kind: str, n: int, params):
-        """The program of ``f`` or of the augmented ``g``, recorded on the first
-        call for these shapes; ``None`` where ``rhs`` cannot be recorded."""
-        size = n if kind == "f" else 2 * n + params.size
-        key = (kind, size, params.shape, params.dtype)
+    def _recorded(self, n: int, params):
+        """The program of ``rhs``, recorded on the first call for these shapes;
+        ``None`` where ``rhs`` cannot be recorded."""
+        key = (n, params.shape, params.dtype)
         if key not in self.programs:
-            flat = (lambda y, s, q: [self.rhs(y, s, q)]) if kind == "f" else self._augmented
             # the solvers pass t as a Python float: weakly typed, as in an eager call
-            avals = [ShapedArray((size,), np.float64), ShapedArray((), np.float64, True)]
+            avals = [ShapedArray((n,), np.float64), ShapedArray((), np.float64, True)]
+            flat = lambda y, s, q: [fnp.asarray(self.rhs(y, s, q), dtype=np.float64)]  # noqa: E731
             self.programs[key] = _record(flat, avals + [aval_of(params)], self)
         return self.programs[key]
 
 
 def _closure_error(problem) -> TypeError:
     return TypeError(
-        f"{problem.rhs.__name__} uses a value that a transform traces without receiving "
+        f"{problem.name} uses a value that a transform traces without receiving "
         f"it as an argument (it closes over it), so the ODE solver cannot differentiate "
         f"it. Pass that value to the solver through args=(...)."
     )
@@ -128,6 +136,9 @@ def _record(flat, avals, problem) -> Callable | None:
 
 def _solve(problem, rhs, z0, ts, info=False, jac=None):
     """``rhs``'s solution at the times ``ts`` (one row per time), by SciPy."""
+    if problem.solver != "odeint" and ts[0] == ts[-1]:
+        # solve_ivp refuses an empty interval; the solution there is z0
+        return np.tile(z0, (len(ts), 1)), None
     options = dict(problem.options)
     if problem.solver == "odeint":
         out = scipy.integrate.odeint(rhs, z0, ts, Dfun=jac, full_output=info, **options)
@@ -157,38 +168,39 @@ def odeint_solve(problem, y0, t, params):
 
 
 @primitive
-def odeint_adjoint(problem, ys, t, params, ct):
-    """The cotangents of ``y0``, ``t`` and ``params``, concatenated, for the
-    cotangent ``ct`` of the solution ``ys`` at the times ``t``."""
-    n, p = ys.shape[1], params.size
-    ys64, t64, ct64 = (np.asarray(x, dtype=np.float64) for x in (ys, t, ct))
-
-    f, augmented = problem.derivative(n, params), problem.augmented(n, params)
-
-    a, a_p = np.zeros(n), np.zeros(p)
-    t_bar = np.zeros(len(t64))
-    for i in range(len(t64) - 1, 0, -1):
-        a = a + ct64[i]
-        # moving an output time moves the output along the flow
-        t_bar[i] = ct64[i] @ f(ys64[i], t64[i])
-        if t64[i] != t64[i - 1]:
-            z, _ = _solve(problem, augmented, np.concatenate([ys64[i], a, a_p]), t64[[i, i - 1]])
-            a, a_p = z[-1, n : 2 * n], z[-1, 2 * n :]
-    # moving t0 shifts the whole trajectory, except the output at t0 itself
-    t_bar[0] = -(a @ f(ys64[0], t64[0])) if len(t64) > 1 else 0.0
-    return np.concatenate([a + ct64[0], t_bar, a_p])
+def odeint_flows(problem, ys, t, params):
+    """``dy/dt`` at each ``(ys[i], t[i])``, by the recorded program."""
+    f = problem.derivative(ys.shape[1], params)
+    return np.stack([f(y, s) for y, s in zip(ys, t)]).astype(_float_dtype(ys), copy=False)
 
 
-def _first_order_only(*args, **kwargs):
-    raise NotImplementedError(
-        "odeint and solve_ivp have first-order reverse-mode derivatives only (grad, vjp, "
-        "jacrev, by the adjoint method); forward mode and second derivatives are not "
-        "supported."
+def _flows_vjp(argnum):
+    """The rule of ``odeint_flows`` for its argument ``argnum`` (``ys``, ``t``
+    or ``params``): a vector-Jacobian product of ``func`` (second order on)."""
+
+    def maker(ans, problem, ys, t, params):
+        def rows(ys, t, params):
+            return fnp.stack([problem.rhs(ys[i], t[i], params) for i in range(t.shape[0])])
+
+        return lambda ct: vjp(rows, ys, t, params)[1](ct)[argnum]
+
+    return maker
+
+
+defvjp(odeint_flows, *[_flows_vjp(i) for i in range(3)], argnums=(1, 2, 3))
+
+
+def _reverse_mode_only(*args, **kwargs):
+    raise TypeError(
+        "odeint and solve_ivp have a reverse-mode rule only (the adjoint method, a "
+        "custom_vjp, as JAX's odeint): grad, vjp and jacrev work, to any order; forward "
+        "mode (jvp, jacfwd, hessian, hvp) is not supported. For a Hessian, use "
+        "jacrev(grad(f))."
     )
 
 
-defjvp(odeint_solve, *[_first_order_only] * 3, argnums=(1, 2, 3))
-defjvp(odeint_adjoint, *[_first_order_only] * 4, argnums=(1, 2, 3, 4))
+# reached by forward mode only: reverse mode differentiates through the custom_vjp below
+defjvp(odeint_solve, *[_reverse_mode_only] * 3, argnums=(1, 2, 3))
 
 
 def _odeint_call(problem, y0, t, params):
@@ -196,18 +208,38 @@ def _odeint_call(problem, y0, t, params):
 
 
 def _odeint_fwd(problem, y0, t, params):
-    ys = odeint_solve(problem, y0, t, params)
+    # the differentiable call itself, so that an enclosing reverse mode
+    # differentiates it by this same rule (higher orders)
+    ys = _solve_adjoint(problem, y0, t, params)
     return ys, (ys, t, params)
 
 
 def _odeint_bwd(problem, residuals, ct):
+    """The adjoint method, written with ``odeint`` itself: between
+    consecutive output times, one backward solve of the adjoint ODE,
+    restarted from the stored output. On concrete values each solve is a
+    SciPy solve of the recorded augmented right-hand side; under an
+    enclosing transform the solves differentiate as any other."""
     ys, t, params = residuals
-    n, m = ys.shape[1], t.shape[0]
-    flat = odeint_adjoint(problem, ys, t, params, ct)
+    m, n = ys.shape[0], ys.shape[1]
+    augmented = problem.adjoint()
+    intervals = fnp.stack([t[1:], t[:-1]], axis=1)  # backward, from t[i] to t[i - 1]
+    a = fnp.zeros(n, dtype=_float_dtype(ct))
+    a_p = fnp.zeros(params.shape, dtype=_float_dtype(params))
+    for i in range(m - 1, 0, -1):
+        a = a + ct[i]
+        z = _solve_adjoint(augmented, fnp.concatenate([ys[i], a, a_p]), intervals[i - 1], params)
+        a, a_p = z[-1, n : 2 * n], z[-1, 2 * n :]
+    flows = odeint_flows(problem, ys, t, params)
+    # moving an output time moves the output along the flow; moving t[0]
+    # shifts the whole trajectory, except the output at t[0] itself
+    t_bar = fnp.concatenate(
+        [fnp.reshape(-fnp.sum(a * flows[0]), (1,)), fnp.sum(ct[1:] * flows[1:], axis=1)]
+    )
     return (
-        flat[:n].astype(ys.dtype),
-        flat[n : n + m].astype(_float_dtype(t)),
-        flat[n + m :].astype(_float_dtype(params)),
+        fnp.asarray(a + ct[0], dtype=ys.dtype),
+        fnp.asarray(t_bar, dtype=_float_dtype(t)),
+        fnp.asarray(a_p, dtype=_float_dtype(params)),
     )
 
 
@@ -329,9 +361,10 @@ def odeint(
     options. Under ``grad``/``vjp``/``jacrev`` the backward pass integrates
     the adjoint ODE backward between consecutive times, with the same solver
     and tolerances, evaluating vector-Jacobian products of ``func``; it never
-    stores the solver's steps. ``vmap`` solves example by example. ``jvp`` and
-    ``jacfwd`` raise (the rule is reverse-mode only, as JAX's ``odeint``), and
-    second derivatives are not supported.
+    stores the solver's steps. The backward pass is itself differentiable, so
+    reverse mode nests to any order (``grad(grad(f))``, ``jacrev(grad(f))``).
+    ``vmap`` solves example by example. ``jvp``, ``jacfwd``, ``hessian`` and
+    ``hvp`` raise (the rule is reverse-mode only, as JAX's ``odeint``).
 
     ``func`` runs in Python once per solve: its program (and that of its
     vector-Jacobian product) is recorded and replayed at every evaluation, so
@@ -373,6 +406,9 @@ def odeint(
     >>> dk = ft.grad(lambda k: fnp.sum(odeint(decay, np.array([1.0, 2.0]), t, (k,))[-1]))(0.5)
     >>> print(round(float(dk), 6))  # d/dk 3 exp(-k) at k = 0.5
     -1.819592
+    >>> final = lambda k: fnp.sum(odeint(decay, np.array([1.0, 2.0]), t, (k,))[-1])
+    >>> print(round(float(ft.grad(ft.grad(final))(0.5)), 5))  # d²/dk² 3 exp(-k)
+    1.81959
     """
     if not isinstance(args, tuple):
         args = (args,)
