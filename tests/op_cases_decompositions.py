@@ -18,6 +18,7 @@ from hypothesis.extra import numpy as hnp
 
 import fntrans.numpy as fnp
 import fntrans.scipy.linalg as fsl
+from fntrans.primitives import decompositions as dec
 from tests.op_cases import OpCase
 
 
@@ -257,6 +258,38 @@ CASES = [
         [((4, 3), (4,))],
         draw=draw_distinct_singular_values,
         concrete_only=True,
+    ),
+    # the primitives of the Cholesky rules (their fast paths take one real matrix)
+    OpCase(
+        "cholesky_triangular_matmul",
+        lambda a, b: (
+            dec.triangular_matmul(a, b, lower=True)
+            + dec.triangular_matmul(a, b, lower=True, trans=1)
+        ),
+        [((3, 3), (3, 2)), ((2, 3, 3), (2, 3, 2))],
+        draw=draw_diagonally_dominant,
+        complex_ok=True,
+    ),
+    OpCase(
+        "cholesky_triangular_matmul_upper_C",
+        lambda a, b: dec.triangular_matmul(a, b, lower=False, trans=2),
+        [((3, 3), (3, 2))],
+        draw=draw_diagonally_dominant,
+        complex_ok=True,
+    ),
+    OpCase(
+        "cholesky_congruence_solve",
+        lambda t, s: dec.congruence_solve(t, s, lower=True),
+        [((3, 3), (3, 3)), ((2, 3, 3), (2, 3, 3))],
+        draw=draw_diagonally_dominant,
+        complex_ok=True,
+    ),
+    OpCase(
+        "cholesky_congruence_solve_upper",
+        lambda t, s: dec.congruence_solve(_swap(t), s, lower=False),
+        [((3, 3), (3, 3))],
+        draw=draw_diagonally_dominant,
+        complex_ok=True,
     ),
     # SciPy
     OpCase(

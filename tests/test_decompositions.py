@@ -267,6 +267,37 @@ def test_gradient_reuses_the_factor():
     np.testing.assert_allclose(ft.grad(nll)(k), 0.5 * (kinv - np.outer(alpha, alpha)))
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.complex128])
+def test_cholesky_rules_on_the_lapack_path_match_the_generic_one(dtype):
+    """One large matrix takes LAPACK's potrf, trmm and sygst directly; a stack of
+    one takes the generic path (NumPy's cholesky, products, triangular solves)."""
+    a = (hpd(40) if dtype == np.complex128 else spd(40)).astype(dtype)
+    ct = RNG.standard_normal((40, 40)).astype(dtype)
+    one, many = ft.vjp(fnp.linalg.cholesky, a), ft.vjp(fnp.linalg.cholesky, a[None])
+    tol = 1e-4 if dtype == np.float32 else 1e-11
+    np.testing.assert_allclose(one[0], many[0][0], rtol=tol, atol=tol)
+    assert one[0].dtype == dtype and not np.triu(one[0], 1).any()
+    (g_one,), (g_many,) = one[1](ct), many[1](ct[None])
+    np.testing.assert_allclose(g_one, g_many[0], rtol=tol, atol=tol)
+    _, tangent = ft.jvp(fnp.linalg.cholesky, (a,), (ct,))
+    _, tangents = ft.jvp(fnp.linalg.cholesky, (a[None],), (ct[None],))
+    np.testing.assert_allclose(tangent, tangents[0], rtol=tol, atol=tol)
+
+
+def test_congruence_solve_and_triangular_matmul_match_their_definitions():
+    t = np.tril(spd(30)) + np.triu(RNG.standard_normal((30, 30)), 1)
+    t[::3, ::3] *= -1  # diagonal signs of either kind
+    s, b = RNG.standard_normal((30, 30)), RNG.standard_normal((30, 4))
+    h = (s + s.T) / 2
+    for lower, tri in [(True, np.tril(t)), (False, np.triu(t))]:
+        inv = np.linalg.inv(tri)
+        np.testing.assert_allclose(dec.congruence_solve(t, s, lower=lower), inv.T @ h @ inv)
+        for trans, op in enumerate([tri, tri.T, tri.T]):
+            np.testing.assert_allclose(
+                dec.triangular_matmul(t, b, lower=lower, trans=trans), op @ b, rtol=1e-12
+            )
+
+
 def test_cholesky_gradient_is_hermitian():
     a = hpd(3)
     g = ft.grad(lambda a: fnp.real(fnp.linalg.cholesky(a)[2, 0]))(a)
@@ -379,9 +410,10 @@ def test_bad_keywords_raise():
         fnp.linalg.qr(np.eye(2), mode="full")
 
 
-def test_not_positive_definite_raises_as_numpy():
-    with pytest.raises(np.linalg.LinAlgError):
-        fnp.linalg.cholesky(-np.eye(2))
+@pytest.mark.parametrize("a", [-np.eye(2), -np.eye(40), -np.eye(40, dtype=np.complex64)])
+def test_not_positive_definite_raises_as_numpy(a):
+    with pytest.raises(np.linalg.LinAlgError, match="not positive definite"):
+        fnp.linalg.cholesky(a)
 
 
 def test_primitive_shape_rules_reject_bad_shapes():

@@ -1,5 +1,6 @@
 """Matrix decompositions: cholesky, triangular_solve, eigh, eig, svd, qr, lu,
-and pinv.
+and pinv; and triangular_matmul and congruence_solve, the BLAS/LAPACK
+triangular products that make the Cholesky rules cheap.
 
 Every primitive works on stacks of matrices (leading batch dimensions), so
 its batching rule moves the batch axis first and binds it again. The rules
@@ -164,6 +165,21 @@ def _stacked(xp, fn, a, *rest, core: int = 2):
     return xp.stack(results).reshape(batch + results[0].shape)
 
 
+def _lapack_matrices(xp, *arrays, kinds: str = "fdFD") -> bool:
+    """Whether ``arrays`` are nonempty NumPy matrices of one dtype that LAPACK
+    takes (``kinds``): the fast paths call LAPACK or BLAS on them directly, the
+    other cases (stacks, CuPy, mixed or other dtypes) go the generic way."""
+    first = arrays[0]
+    return (
+        xp is np
+        and all(
+            type(x) is np.ndarray and x.ndim == 2 and x.size and x.dtype == first.dtype
+            for x in arrays
+        )
+        and first.dtype.char in kinds
+    )
+
+
 # ---- triangular_solve ----
 #
 # Solves op(A) X = B for X, with A triangular (only the ``lower`` or upper
@@ -246,7 +262,7 @@ def _triangular_solve_vjp(ct, x, a, b, *, lower, trans, unit_diagonal, needs):
     return a_ct, b_ct if needs[1] else None
 
 
-def _triangular_solve_batch(prim, vals, dims, **params):
+def _triangular_batch(prim, vals, dims, **params):
     (a, b), (da, db) = vals, dims
     if da is None and len(a.shape) == 2:
         # one matrix against a batch of right-hand sides: the batch joins b's
@@ -265,7 +281,175 @@ triangular_solve_p = Primitive(
     shape=_triangular_solve_shape,
     jvp=_triangular_solve_jvp,
     vjp=_triangular_solve_vjp,
-    batch=_triangular_solve_batch,
+    batch=_triangular_batch,
+)
+
+
+# ---- triangular_matmul ----
+#
+# op(T) @ B with T the ``lower`` (or upper) triangle of A, op as in
+# triangular_solve: BLAS's trmm, half a general product's work.
+
+
+def _triangular_matmul_shape(a, b, *, lower, trans):
+    return _triangular_solve_shape(a, b, lower=lower, trans=trans, unit_diagonal=False)
+
+
+def _triangular_matmul_impl(xp, a, b, *, lower, trans):
+    if _lapack_matrices(xp, a, b):
+        from scipy.linalg import blas
+
+        trmm = blas.get_blas_funcs("trmm", (a,))
+        # (op(T) B)ᵀ = Bᵀ op(T)ᵀ, on the Fortran views aᵀ and bᵀ (no copies of
+        # C-ordered inputs); op(T)ᵀ is the same op applied to the matrix aᵀ
+        return trmm(1.0, a.T, b.T, side=1, lower=not lower, trans_a=trans).T
+    t = xp.tril(a) if lower else xp.triu(a)
+    if trans:
+        t = xp.swapaxes(t, -1, -2)
+        if trans == 2:
+            t = xp.conj(t)
+    out = xp.matmul(t, b)
+    dtype = np.result_type(a.dtype, b.dtype)
+    return out if out.dtype == dtype else out.astype(dtype)
+
+
+def triangular_matmul(a, b, *, lower: bool, trans: int = 0):
+    """``op(T) @ b`` with ``T`` the ``lower`` (or upper) triangle of ``a`` (op:
+    0 none, 1 transpose, 2 conjugate transpose)."""
+    return triangular_matmul_p.bind(a, b, lower=lower, trans=trans)
+
+
+def _triangular_matmul_jvp(primals, tangents, *, lower, trans):
+    (a, b), (a_dot, b_dot) = primals, tangents
+    params = dict(lower=lower, trans=trans)
+    out = None if a_dot is None else triangular_matmul(a_dot, b, **params)
+    if b_dot is not None:
+        out = _add(out, triangular_matmul(a, b_dot, **params))
+    return triangular_matmul(a, b, **params), out
+
+
+def _triangular_matmul_vjp(ct, ans, a, b, *, lower, trans, needs):
+    # bilinear: also the transpose rule, so it reads only the defined argument
+    a_ct = b_ct = None
+    if needs[0]:
+        # op(T)'s cotangent is ct bᵀ; undo op, keep the triangle read
+        g = matmul(ct, _swap(b)) if trans == 0 else matmul(b, _swap(ct))
+        a_ct = _read_triangle(_conj(g) if trans == 2 else g, lower, False)
+    if needs[1]:  # op(T)ᵀ ct
+        if trans == 2 and _complex(a):
+            b_ct = conj(triangular_matmul(a, conj(ct), lower=lower))
+        else:
+            b_ct = triangular_matmul(a, ct, lower=lower, trans=1 if trans == 0 else 0)
+    return a_ct, b_ct
+
+
+triangular_matmul_p = Primitive(
+    "triangular_matmul",
+    impl=_triangular_matmul_impl,
+    shape=_triangular_matmul_shape,
+    jvp=_triangular_matmul_jvp,
+    vjp=_triangular_matmul_vjp,
+    batch=_triangular_batch,
+    vjp_transposes=True,
+)
+
+
+# ---- congruence_solve ----
+#
+# X = T⁻ᴴ H T⁻¹ with T the ``lower`` (or upper) triangle of t and H = (S + Sᴴ) / 2:
+# the Hermitian congruence by an inverse triangle, which the Cholesky rules
+# need. LAPACK's sygst does it in half the work of two triangular solves.
+
+
+def _congruence_solve_shape(t, s, *, lower):
+    _square_matrices("congruence_solve", t)
+    if s.shape != t.shape:
+        raise ValueError(
+            f"congruence_solve: t of shape {tuple(t.shape)} needs s of the same shape, "
+            f"got {tuple(s.shape)}."
+        )
+    return ShapedArray(s.shape, np.result_type(t.dtype, s.dtype))
+
+
+def _congruence_solve_impl(xp, t, s, *, lower):
+    if _lapack_matrices(xp, t, s, kinds="fd"):
+        from scipy.linalg import lapack
+
+        if lower:  # with J the reversal, T⁻ᵀ H T⁻¹ = J U⁻ᵀ (J H J) U⁻¹ J, U = J T J upper
+            t, s = t[::-1, ::-1], s[::-1, ::-1]
+        # Fortran-ordered operands made here (f2py's own reordering copies are slow):
+        # H is symmetric, so its transpose is itself in Fortran order
+        h = s + s.T
+        h *= 0.5
+        lower_b = np.asfortranarray(t.T)  # B = Uᵀ
+        sygst = lapack.get_lapack_funcs("sygst", (t,))
+        # B⁻¹ H B⁻ᵀ = U⁻ᵀ H U⁻¹, in the lower triangle of the (Fortran) result
+        c, _ = sygst(h.T, lower_b, itype=1, lower=1, overwrite_a=1)
+        if lower:
+            c = c[::-1, ::-1]  # its upper triangle now
+        return (
+            np.where(np.tri(len(c), dtype=bool, k=-1), c.T, c)
+            if lower
+            else np.where(np.tri(len(c), dtype=bool), c, c.T)
+        )
+    linalg = scipy_module(xp, "linalg")
+    h = (s + xp.conj(xp.swapaxes(s, -1, -2))) * 0.5
+
+    def congruence(t, h):
+        if not h.size:
+            return h
+        y = linalg.solve_triangular(t, h, trans=2, lower=lower, check_finite=False)
+        # T⁻ᴴ (T⁻ᴴ H)ᴴ = T⁻ᴴ H T⁻¹
+        return linalg.solve_triangular(t, y.conj().T, trans=2, lower=lower, check_finite=False)
+
+    x = congruence(t, h) if t.ndim == 2 else _stacked(xp, congruence, t, h)
+    x = (x + xp.conj(xp.swapaxes(x, -1, -2))) * 0.5
+    dtype = np.result_type(t.dtype, s.dtype)
+    return x if x.dtype == dtype else x.astype(dtype)
+
+
+def congruence_solve(t, s, *, lower: bool):
+    """``T⁻ᴴ ((s + sᴴ) / 2) T⁻¹`` with ``T`` the ``lower`` (or upper) triangle of ``t``."""
+    return congruence_solve_p.bind(t, s, lower=lower)
+
+
+def _congruence_solve_jvp(primals, tangents, *, lower):
+    (t, s), (t_dot, s_dot) = primals, tangents
+    x = congruence_solve(t, s, lower=lower)
+    out = None if s_dot is None else congruence_solve(t, s_dot, lower=lower)
+    if t_dot is not None:
+        # dX = -(Z + Zᴴ) with Z = X dT T⁻¹ = (T⁻ᴴ (X dT)ᴴ)ᴴ
+        xdt = matmul(x, _read_triangle(t_dot, lower, False))
+        z = _adj(triangular_solve(t, _adj(xdt), lower=lower, trans=2))
+        out = _add(out, neg(add(z, _adj(z))))
+    return x, out
+
+
+def _congruence_solve_vjp(ct, x, t, s, *, lower, needs):
+    t_ct = s_ct = None
+    if needs[0]:
+        # Z̄ = -(X̄ + X̄ᴴ), and T̄ = Xᵀ Z̄ T⁻ᵀ = (T⁻¹ (Xᵀ Z̄)ᵀ)ᵀ on T's triangle
+        w = matmul(_swap(x), neg(add(ct, _adj(ct))))
+        t_ct = _read_triangle(_swap(triangular_solve(t, _swap(w), lower=lower)), lower, False)
+    if needs[1]:
+        # S̄ = conj(T)⁻¹ herm(X̄) T⁻ᵀ: the congruence by the inverse of Tᵀ
+        s_ct = congruence_solve(_swap(t), ct, lower=not lower)
+    return t_ct, s_ct
+
+
+def _both_to_front(prim, vals, dims, **params):
+    (a, b), (da, db) = vals, dims
+    size = shape_of(a)[da] if da is not None else shape_of(b)[db]
+    return prim.bind(bdim_to_front(a, da, size), bdim_to_front(b, db, size), **params), 0
+
+
+congruence_solve_p = Primitive(
+    "congruence_solve",
+    impl=_congruence_solve_impl,
+    shape=_congruence_solve_shape,
+    jvp=_congruence_solve_jvp,
+    vjp=_congruence_solve_vjp,
+    batch=_both_to_front,
 )
 
 
@@ -279,6 +463,21 @@ def _cholesky_shape(a):
     return ShapedArray(a.shape, a.dtype)
 
 
+def _cholesky_impl(xp, a):
+    if not _lapack_matrices(xp, a):
+        return xp.linalg.cholesky(a)
+    from scipy.linalg import lapack
+
+    # The Fortran view aᵀ has a's lower triangle as its upper one, and LAPACK's
+    # upper factor U of aᵀ = conj(a) is Lᵀ: no copy in, none out (NumPy's
+    # cholesky copies and transposes both ways)
+    potrf = lapack.get_lapack_funcs("potrf", (a,))
+    upper, info = potrf(a.T, lower=0, clean=1)
+    if info > 0:
+        raise np.linalg.LinAlgError("Matrix is not positive definite")
+    return upper.T
+
+
 def cholesky(a):
     """The lower Cholesky factor of Hermitian positive-definite ``a``."""
     return cholesky_p.bind(a)
@@ -286,31 +485,29 @@ def cholesky(a):
 
 # Φ(X): the lower triangle of X with its diagonal halved
 def _phi(x):
-    rows = shape_of(x)[-1]
-    mask = _tri_mask(x, 0, True) - 0.5 * _eye(rows, x)
+    xp = module_for(x)
+    mask = xp.tri(shape_of(x)[-1], dtype=_real_dtype(dtype_of(x)))
+    xp.fill_diagonal(mask, 0.5)
     return mul(x, mask)
 
 
 def _cholesky_jvp(primals, tangents):
     (a,), (a_dot,) = primals, tangents
     low = cholesky(a)
-    # dL = L Φ(L⁻¹ dA L⁻ᴴ), dA Hermitian; L⁻¹ dA L⁻ᴴ = L⁻¹ (L⁻¹ dA)ᴴ
-    half = triangular_solve(low, _hermitian_part(a_dot), lower=True)
-    inner = triangular_solve(low, _adj(half), lower=True)
-    return low, matmul(low, _phi(inner))
+    # dL = L Φ(L⁻¹ herm(dA) L⁻ᴴ), a congruence by the inverse of the upper Lᴴ
+    inner = congruence_solve(_adj(low), a_dot, lower=False)
+    return low, triangular_matmul(low, _phi(inner), lower=True)
 
 
 def _cholesky_vjp(ct, low, a, *, needs):
-    # Ā = herm(L⁻ᵀ Φ(Lᵀ L̄) conj(L)⁻¹): two triangular solves reusing L
-    p = _phi(matmul(_swap(low), ct))
-    y = triangular_solve(low, p, lower=True, trans=1)
-    w = triangular_solve(low, _swap(y), lower=True, trans=2)
-    return (mul(add(_swap(w), _conj(w)), 0.5),)
+    # Ā = L⁻ᵀ herm(Φ(Lᵀ L̄)) conj(L)⁻¹, a congruence by the inverse of conj(L)
+    p = _phi(triangular_matmul(low, ct, lower=True, trans=1))
+    return (congruence_solve(_conj(low), p, lower=True),)
 
 
 cholesky_p = Primitive(
     "cholesky",
-    impl=lambda xp, a: xp.linalg.cholesky(a),
+    impl=_cholesky_impl,
     shape=_cholesky_shape,
     jvp=_cholesky_jvp,
     vjp=_cholesky_vjp,
@@ -822,6 +1019,8 @@ pinv_p = Primitive(
 
 __all__ = [
     "triangular_solve_p",
+    "triangular_matmul_p",
+    "congruence_solve_p",
     "cholesky_p",
     "eigh_p",
     "lu_p",
