@@ -132,7 +132,7 @@ def _eigh_invariants(w, v):
 def _svd_invariants(a, u, s, vh):
     """Phase-free functions of singular triplets, shaped like ``a``."""
     left = (u * s[..., None, :]) @ _adj(u)
-    right = (_adj(vh) * s[..., None, :] ** 3) @ vh
+    right = (_adj(vh) * s[..., None, :] ** 2) @ vh
     return left @ a + a @ right + _abs2(u) @ _abs2(vh)
 
 

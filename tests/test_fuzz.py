@@ -110,7 +110,7 @@ def test_every_check_passes_on_programs_of_one_feature(focus, data):
 
 def test_the_generator_reaches_every_kind_of_step():
     tags = set()
-    for seed in range(300):
+    for seed in range(1000):
         try:
             tags |= generate(RandomChoices(seed), CI).tags
         except Reject:
