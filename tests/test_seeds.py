@@ -21,6 +21,7 @@ import scipy.stats
 
 import fntrans as ft
 import fntrans.numpy as fnp
+import fntrans.scipy.special
 from fntrans.extend import defvjp, primitive
 from fntrans.test_util import check_grads
 
@@ -644,6 +645,50 @@ def test_seed_004_exercise_6_probit_primitive_vjp_is_one_over_normal_density():
     g = ft.elementwise_grad(probit)(x)
     np.testing.assert_allclose(g, 1 / scipy.stats.norm.pdf(scipy.stats.norm.ppf(x)), rtol=1e-13)
     check_grads(probit, (x,), modes=("rev",), order=2)
+
+
+def test_seed_004_exercise_6_probit_is_built_in_with_its_gradient():
+    # fntrans.scipy.special.ndtri has the rule the exercise derives by hand,
+    # and SciPy's own ndtri on a traced value runs it
+    x = np.array([0.05, 0.3, 0.5, 0.9])
+    want = 1 / scipy.stats.norm.pdf(scipy.stats.norm.ppf(x))
+    np.testing.assert_allclose(
+        ft.elementwise_grad(fntrans.scipy.special.ndtri)(x), want, rtol=1e-13
+    )
+    np.testing.assert_allclose(ft.elementwise_grad(scipy.special.ndtri)(x), want, rtol=1e-13)
+    ft.test_util.check_grads(fntrans.scipy.special.ndtri, (x,), modes=("fwd", "rev"), order=2)
+
+
+@ft.custom_vjp
+def probit_custom(x):
+    return fntrans.scipy.special.ndtri(x)
+
+
+def _probit_fwd(x):
+    ans = probit_custom(x)
+    return ans, ans
+
+
+def _probit_bwd(ans, r):
+    # r / phi(Phi^-1(x)), the exercise's vjp
+    return (r / fnp.exp(-(ans**2) / 2) * np.sqrt(2 * np.pi),)
+
+
+probit_custom.defvjp(_probit_fwd, _probit_bwd)
+
+
+def test_seed_004_exercise_6_probit_as_a_custom_vjp():
+    x = np.array([0.05, 0.3, 0.5, 0.9])
+    np.testing.assert_allclose(probit_custom(x), scipy.stats.norm.ppf(x), rtol=1e-13)
+    g = ft.elementwise_grad(probit_custom)(x)
+    np.testing.assert_allclose(g, 1 / scipy.stats.norm.pdf(scipy.stats.norm.ppf(x)), rtol=1e-13)
+    ft.test_util.check_grads(probit_custom, (x,), modes=("rev",), order=2)
+
+
+def test_seed_001_check_grads_cell_runs_as_written_after_import_fntrans():
+    # `import fntrans as ft` alone makes ft.test_util reachable
+    y = np.random.default_rng(2).standard_normal(10)
+    ft.test_util.check_grads(example_func, (y,), modes=("rev",), order=2)
 
 
 def test_seed_004_pytorch_cells_gradient_of_xtx_and_hessian():
