@@ -64,6 +64,24 @@ def _hermitian_part(x):
     return mul(add(x, _adj(x)), 0.5)
 
 
+def _triangle_weights(x, lower: bool):
+    """2 below (``lower``) or above the diagonal, 1 on it, 0 elsewhere.
+
+    A function that reads only one triangle of a Hermitian matrix (LAPACK's
+    cholesky and eigh, as NumPy calls them) sees ``herm(A ∘ W)``: its tangent
+    is ``herm(dA ∘ W)``, and the transpose takes the gradient ``Ā`` of that
+    Hermitian matrix to ``herm(Ā) ∘ W``, zero in the triangle never read. So
+    the derivatives are those of the values computed, as finite differences
+    see them.
+    """
+    xp = module_for(x)
+    n = shape_of(x)[-1]
+    tri = xp.tri(n, dtype=_real_dtype(dtype_of(x)))
+    weights = 2.0 * (tri if lower else tri.T)
+    xp.fill_diagonal(weights, 1.0)
+    return weights
+
+
 def _tri_mask(x, k: int, lower: bool):
     """A constant mask of ``x``'s matrices: on and below diagonal ``k`` (``lower``),
     or on and above it."""
@@ -494,15 +512,15 @@ def _phi(x):
 def _cholesky_jvp(primals, tangents):
     (a,), (a_dot,) = primals, tangents
     low = cholesky(a)
-    # dL = L Φ(L⁻¹ herm(dA) L⁻ᴴ), a congruence by the inverse of the upper Lᴴ
-    inner = congruence_solve(_adj(low), a_dot, lower=False)
+    # dL = L Φ(L⁻¹ herm(dA ∘ W) L⁻ᴴ), a congruence by the inverse of the upper Lᴴ
+    inner = congruence_solve(_adj(low), mul(a_dot, _triangle_weights(a_dot, True)), lower=False)
     return low, triangular_matmul(low, _phi(inner), lower=True)
 
 
 def _cholesky_vjp(ct, low, a, *, needs):
-    # Ā = L⁻ᵀ herm(Φ(Lᵀ L̄)) conj(L)⁻¹, a congruence by the inverse of conj(L)
+    # Ā = (L⁻ᵀ herm(Φ(Lᵀ L̄)) conj(L)⁻¹) ∘ W, a congruence by the inverse of conj(L)
     p = _phi(triangular_matmul(low, ct, lower=True, trans=1))
-    return (congruence_solve(_conj(low), p, lower=True),)
+    return (mul(congruence_solve(_conj(low), p, lower=True), _triangle_weights(low, True)),)
 
 
 cholesky_p = Primitive(
@@ -543,7 +561,7 @@ def eigh(a, *, lower: bool = True, eigenvectors: bool = True):
 def _eigh_jvp(primals, tangents, *, lower, eigenvectors):
     (a,), (a_dot,) = primals, tangents
     w, v = eigh(a, lower=lower)
-    m = matmul(_adj(v), matmul(_hermitian_part(a_dot), v))
+    m = matmul(_adj(v), matmul(_hermitian_part(mul(a_dot, _triangle_weights(a_dot, lower))), v))
     w_dot = _diag(m)
     if _complex(w_dot):
         w_dot = real(w_dot)
@@ -560,7 +578,8 @@ def _eigh_vjp(ct, ans, a, *, lower, eigenvectors, needs):
     g = None if w_ct is None else _diag_embed(w_ct)
     if v_ct is not None:
         g = _add(g, mul(_gap_inverse(w), matmul(_swap(v), v_ct)))
-    return (_hermitian_part(matmul(_conj(v), matmul(g, _swap(v)))),)
+    a_ct = _hermitian_part(matmul(_conj(v), matmul(g, _swap(v))))
+    return (mul(a_ct, _triangle_weights(a_ct, lower)),)
 
 
 eigh_p = Primitive(

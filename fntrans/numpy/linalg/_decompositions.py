@@ -75,8 +75,9 @@ def cholesky(a, /, *, upper: bool = False):
     """The Cholesky factor ``L`` (lower, ``a = L Lᴴ``) of Hermitian positive-definite
     ``a``, or ``Lᴴ`` with ``upper=True``; stacks of matrices too.
 
-    Only the lower triangle of ``a`` is read; the derivative is that of
-    ``cholesky((a + aᴴ) / 2)``, so gradients are Hermitian.
+    Only the lower triangle of ``a`` is read, and the derivative is that of
+    what is computed: a gradient is zero above the diagonal, and below it
+    counts each entry for itself and its mirror image.
 
     Args:
         a: (..., n, n) Hermitian positive-definite matrices.
@@ -90,8 +91,8 @@ def cholesky(a, /, *, upper: bool = False):
     array([[2., 0.],
            [1., 2.]])
     >>> ft.grad(lambda a: fnp.linalg.cholesky(a)[1, 1])(fnp.array([[4.0, 2.0], [2.0, 5.0]]))
-    array([[ 0.0625, -0.125 ],
-           [-0.125 ,  0.25  ]])
+    array([[ 0.0625,  0.    ],
+           [-0.25  ,  0.25  ]])
     """
     low = dec.cholesky(_square(a, "cholesky"))
     return _adjoint(low) if upper else low
@@ -101,8 +102,8 @@ def eigh(a, UPLO: str = "L"):
     """Eigenvalues (ascending) and eigenvectors of Hermitian matrices:
     ``EighResult(eigenvalues, eigenvectors)``.
 
-    Reads the ``UPLO`` ("L" or "U") triangle; the derivative is that of
-    ``eigh((a + aᴴ) / 2)``. The eigenvector derivative divides by
+    Reads the ``UPLO`` ("L" or "U") triangle, and differentiates what it
+    reads (the other triangle gets zero gradient). The eigenvector derivative divides by
     eigenvalue gaps: at exactly repeated eigenvalues it is infinite or NaN.
 
     Args:
