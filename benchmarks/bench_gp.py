@@ -89,7 +89,11 @@ def main():
             lambda t: user_nll(fnp, fntrans.scipy.linalg, sq_dists, y, t, logdet_from_cholesky)
         )
 
-    timings = {"numpy/scipy floor (by hand)": seconds_per_call(lambda: floor_value_and_grad(sq_dists, y, theta))}
+    timings = {
+        "numpy/scipy floor (by hand)": seconds_per_call(
+            lambda: floor_value_and_grad(sq_dists, y, theta)
+        )
+    }
     for label, from_chol in [("slogdet", False), ("logdet from L", True)]:
         f = fntrans_fn(from_chol)
         v, g = f(theta)
