@@ -333,9 +333,7 @@ class _Generator:
             for case in OP_CASES
             # cases with a strategy of their own need structured inputs (SPD
             # matrices, distinct eigenvalues) that a box domain cannot give
-            if not case.concrete_only
-            and case.draw is None
-            and (case.complex_ok or not is_complex)
+            if not case.concrete_only and case.draw is None and (case.complex_ok or not is_complex)
         ]
         n_float = c.integer(1, 2)
         shapes = [c.choice(FLOAT_SHAPES) for _ in range(n_float)]
