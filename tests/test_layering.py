@@ -30,6 +30,7 @@ LAYERS = [
         "fntrans.extend",
     ],
     ["fntrans.jacobians", "fntrans.test_util", "fntrans.optimizers", "fntrans.scipy"],
+    ["fntrans.compat"],
     ["fntrans"],
 ]
 LAYER_OF = {group: i for i, groups in enumerate(LAYERS) for group in groups}
