@@ -8,7 +8,9 @@ parameters; softmax cross-entropy; and fntrans.optimizers.adam over
 mini-batches picked from the iteration number. The data are generated:
 8 x 8 noisy images with one bright horizontal or vertical bar of random
 position, length and brightness. Max-pooling each filter's response over
-all positions makes the classifier indifferent to where the bar is.
+all positions makes the classifier indifferent to where the bar is. The
+figure shows the learned filters on one colour scale, sample inputs and the
+training curve.
 
 Run: python examples/convnet.py
 """
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.signal
+from _plotting import pyplot, save
 
 import fntrans as ft
 import fntrans.numpy as fnp
@@ -77,25 +80,46 @@ def accuracy(params, images, labels):
     return float(np.mean(np.argmax(logits(params, images), axis=1) == labels))
 
 
-def save_plot(path, params):
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
+def plot(params, losses, images, labels):
+    plt = pyplot()
+    if plt is None:
         return
+    fig = plt.figure(figsize=(11, 6.5), layout="constrained")
+    top, bottom = fig.subfigures(2, 1, height_ratios=[1.0, 1.1])
+
     filters = params["filters"]
-    fig, axes = plt.subplots(1, len(filters), figsize=(2 * len(filters), 2))
-    for ax, f in zip(axes, filters):
-        ax.imshow(f, cmap="coolwarm")
-        ax.set_axis_off()
-    fig.savefig(path)
-    plt.close(fig)
-    print(f"saved {path}")
+    # which class a strong response of each filter argues for, through the dense layer
+    votes = params["W"][:, 1] - params["W"][:, 0]
+    limit = np.max(np.abs(filters))
+    axes = top.subplots(1, len(filters))
+    for k, (ax, f) in enumerate(zip(axes, filters)):
+        image = ax.imshow(f, cmap="RdBu_r", vmin=-limit, vmax=limit)
+        ax.set_title(f"filter {k} (votes {'vertical' if votes[k] > 0 else 'horizontal'})")
+        ax.set_xticks(range(f.shape[1]))
+        ax.set_yticks(range(f.shape[0]))
+        ax.set_xlabel("column (pixels)")
+    axes[0].set_ylabel("row (pixels)")
+    top.colorbar(image, ax=list(axes), label="filter weight")
+    top.suptitle("Learned 3 x 3 convolution filters (shared colour scale)")
+
+    ax_h, ax_v, ax_loss = bottom.subplots(1, 3, width_ratios=[1, 1, 1.6])
+    for ax, label, name in ((ax_h, 0, "horizontal"), (ax_v, 1, "vertical")):
+        shown = ax.imshow(images[np.argmax(labels == label)], cmap="gray", vmin=-0.6, vmax=1.4)
+        ax.set(title=f"a {name} bar (class {label})", xlabel="column (pixels)")
+    ax_h.set_ylabel("row (pixels)")
+    bottom.colorbar(shown, ax=[ax_h, ax_v], label="pixel intensity", shrink=0.8)
+    ax_loss.semilogy(losses, lw=0.8)
+    ax_loss.set(
+        title="Training curve",
+        xlabel="Adam iteration",
+        ylabel="cross-entropy of the mini-batch (nats)",
+    )
+    ax_loss.grid(alpha=0.3, which="both")
+    bottom.suptitle("Two test images (8 x 8, one bar each) and the training curve")
+    save(fig, "convnet")
 
 
-def main(num_iters=300, step_size=0.05, batch_size=50, plot_path="convnet_filters.png"):
+def main(num_iters=300, step_size=0.05, batch_size=50):
     rng = np.random.default_rng(0)
     train_images, train_labels = make_bars(rng, 500)
     test_images, test_labels = make_bars(rng, 200)
@@ -114,9 +138,14 @@ def main(num_iters=300, step_size=0.05, batch_size=50, plot_path="convnet_filter
 
     num_batches = len(train_labels) // batch_size
 
+    loss_and_grad = ft.value_and_grad(cross_entropy)
+    losses = []
+
     def objective_grad(params, i):
         batch = slice((i % num_batches) * batch_size, (i % num_batches + 1) * batch_size)
-        return ft.grad(cross_entropy)(params, train_images[batch], train_labels[batch])
+        value, g = loss_and_grad(params, train_images[batch], train_labels[batch])
+        losses.append(float(value))
+        return g
 
     def callback(params, i, g):
         if i % max(1, num_iters // 5) == 0:
@@ -129,8 +158,7 @@ def main(num_iters=300, step_size=0.05, batch_size=50, plot_path="convnet_filter
     final_loss = cross_entropy(params, train_images, train_labels)
     test_accuracy = accuracy(params, test_images, test_labels)
     print(f"final train loss {final_loss:.4f}, test accuracy {test_accuracy:.3f}")
-    if plot_path:
-        save_plot(plot_path, params)
+    plot(params, losses, test_images, test_labels)
     return {
         "conv_error": conv_error,
         "initial_loss": initial_loss,

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.optimize
+from _plotting import pyplot, save
 
 import fntrans as ft
 import fntrans.numpy as fnp
@@ -86,27 +87,62 @@ def make_problem(size=32):
     return init_smoke, target
 
 
-def save_plot(path, init_smoke, final_smoke, target):
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
+def plot(init_smoke, final_smoke, target, vx, vy, losses):
+    plt = pyplot()
+    if plt is None:
         return
-    fig, axes = plt.subplots(1, 3, figsize=(9, 3))
-    for ax, image, title in zip(
-        axes, (init_smoke, final_smoke, target), ("start", "end", "target")
-    ):
-        ax.imshow(image, cmap="gray_r")
-        ax.set_title(title)
-        ax.set_axis_off()
-    fig.savefig(path)
-    plt.close(fig)
-    print(f"saved {path}")
+    fig, axes = plt.subplots(1, 4, figsize=(15, 4), layout="constrained")
+    limit = max(init_smoke.max(), final_smoke.max(), target.max())
+    panels = (
+        (init_smoke, "start, with the initial velocity found"),
+        (final_smoke, "after the simulation"),
+        (target, "target"),
+    )
+    for ax, (image, title) in zip(axes, panels):
+        shown = ax.imshow(image, cmap="gray_r", vmin=0.0, vmax=limit)
+        ax.set(title=title, xlabel="column (grid cells)")
+    axes[0].set_ylabel("row (grid cells)")
+    fig.colorbar(shown, ax=list(axes[:3]), label="smoke density", shrink=0.9)
+    # the initial velocity that the gradient found, every second cell; vx runs down
+    # the rows (the image's y axis) and vy along the columns (its x axis)
+    every = slice(None, None, 2)
+    rows, cols = np.mgrid[0 : vx.shape[0] : 2, 0 : vx.shape[1] : 2]
+    arrows = axes[0].quiver(
+        cols,
+        rows,
+        vy[every, every],
+        vx[every, every],
+        color="tab:red",
+        angles="xy",
+        scale_units="xy",
+        scale=0.5,
+        width=0.004,
+    )
+    axes[0].quiverkey(
+        arrows,
+        0.45,
+        0.05,
+        1.0,
+        "velocity 1 cell / step",
+        labelpos="E",
+        coordinates="axes",
+        color="tab:red",
+        fontproperties={"size": 8},
+    )
+    axes[3].semilogy(losses, "o-", ms=3)
+    axes[3].set(
+        title="Optimization (conjugate gradients)",
+        xlabel="CG iteration",
+        ylabel="mean squared distance from target",
+    )
+    axes[3].grid(alpha=0.3, which="both")
+    fig.suptitle(
+        "Choosing a fluid's initial velocity by backpropagating through 20 simulation steps"
+    )
+    save(fig, "fluidsim")
 
 
-def main(num_iters=25, size=32, num_time_steps=20, plot_path="fluidsim.png"):
+def main(num_iters=25, size=32, num_time_steps=20):
     init_smoke, target = make_problem(size)
 
     def unpack(params):
@@ -150,9 +186,9 @@ def main(num_iters=25, size=32, num_time_steps=20, plot_path="fluidsim.png"):
         options={"maxiter": num_iters},
         callback=callback,
     )
-    final_smoke = simulate(*unpack(result.x), init_smoke, num_time_steps)
-    if plot_path:
-        save_plot(plot_path, init_smoke, final_smoke, target)
+    vx, vy = unpack(result.x)
+    final_smoke = simulate(vx, vy, init_smoke, num_time_steps)
+    plot(init_smoke, final_smoke, target, vx, vy, losses)
     return losses, directional, forward, numerical
 
 

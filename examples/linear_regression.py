@@ -3,7 +3,7 @@
 Shows: a loss written with fntrans.numpy over a dict of parameters, and
 ft.grad giving a gradient dict with the same keys (the autograd tutorial's
 first example, ported). The fit is compared with the closed-form least-squares
-line.
+line, in a figure of the fit and of the training curve.
 
 Run: python examples/linear_regression.py
 """
@@ -11,6 +11,7 @@ Run: python examples/linear_regression.py
 from __future__ import annotations
 
 import numpy as np
+from _plotting import pyplot, save
 
 import fntrans as ft
 import fntrans.numpy as fnp
@@ -29,24 +30,28 @@ def cost(params, x, t):
     return fnp.mean(0.5 * fnp.square(y - t))
 
 
-def save_plot(path, x, t, params):
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
+def plot(x, t, params, losses, w_exact, b_exact):
+    plt = pyplot()
+    if plt is None:
         return
-    fig, ax = plt.subplots()
-    ax.plot(x, t, "r.", label="data")
-    ax.plot(x, params["w"] * x + params["b"], "b-", label="fit")
-    ax.legend()
-    fig.savefig(path)
-    plt.close(fig)
-    print(f"saved {path}")
+    fig, (ax_fit, ax_loss) = plt.subplots(1, 2, figsize=(11, 4.2))
+    ax_fit.plot(x, t, ".", color="tab:red", label="data")
+    ax_fit.plot(x, params["w"] * x + params["b"], "-", color="tab:blue", label="gradient descent")
+    ax_fit.plot(x, w_exact * x + b_exact, "k--", lw=1, label="least squares")
+    ax_fit.set(title="Fitted line", xlabel="input x", ylabel="target t")
+    ax_fit.legend()
+    ax_loss.semilogy(losses, label="gradient descent")
+    ax_loss.axhline(
+        cost({"w": w_exact, "b": b_exact}, x, t), color="k", ls="--", lw=1, label="least squares"
+    )
+    ax_loss.set(title="Training curve", xlabel="epoch", ylabel="cost (half mean squared error)")
+    ax_loss.legend()
+    ax_loss.grid(alpha=0.3)
+    fig.suptitle("Linear regression t = w x + b by gradient descent")
+    save(fig, "linear_regression")
 
 
-def main(num_epochs=5000, learning_rate=0.01, plot_path="linear_regression.png"):
+def main(num_epochs=5000, learning_rate=0.01):
     rng = np.random.default_rng(0)
     x, t = make_data(rng)
     params = {"w": rng.normal(0.0, 1.0), "b": rng.normal(0.0, 1.0)}
@@ -61,8 +66,7 @@ def main(num_epochs=5000, learning_rate=0.01, plot_path="linear_regression.png")
     w_exact, b_exact = np.polyfit(x, t, 1)
     print(f"gradient descent: w = {params['w']:.4f}, b = {params['b']:.4f}")
     print(f"least squares:    w = {w_exact:.4f}, b = {b_exact:.4f}")
-    if plot_path:
-        save_plot(plot_path, x, t, params)
+    plot(x, t, params, losses, w_exact, b_exact)
     return params, losses
 
 

@@ -12,6 +12,7 @@ Run: python examples/lstm.py
 from __future__ import annotations
 
 import numpy as np
+from _plotting import pyplot, save
 
 import fntrans as ft
 import fntrans.numpy as fnp
@@ -74,31 +75,42 @@ def persistence_loss(sequences, warm_up=5):
     return float(np.mean(np.square(sequences[:, warm_up:-1] - sequences[:, warm_up + 1 :])))
 
 
-def save_plot(path, params, sequences):
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
+def plot(params, sequences, losses, baseline, warm_up=5):
+    plt = pyplot()
+    if plt is None:
         return
-    fig, ax = plt.subplots()
-    ax.plot(sequences[0, 1:], "r.", label="next value")
-    ax.plot(predict(params, sequences[:1, :-1])[0], "b-", label="prediction")
-    ax.legend()
-    fig.savefig(path)
-    plt.close(fig)
-    print(f"saved {path}")
+    fig, (ax_seq, ax_loss) = plt.subplots(1, 2, figsize=(11, 4.6), layout="constrained")
+    steps = np.arange(1, sequences.shape[1])
+    prediction = predict(params, sequences[:1, :-1])[0]
+    ax_seq.plot(steps, sequences[0, 1:], "o", color="tab:red", ms=4, label="next value (truth)")
+    ax_seq.plot(steps, prediction, "-", color="tab:blue", label="prediction")
+    ax_seq.plot(steps, sequences[0, :-1], ":", color="gray", label="repeat the last value")
+    ax_seq.axvspan(0, warm_up + 0.5, color="gray", alpha=0.15, label="warm-up (not scored)")
+    ax_seq.set(
+        title="A held-out sequence",
+        xlabel="time step",
+        ylabel="value",
+    )
+    ax_seq.legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=2)
+    ax_loss.semilogy(losses, label="training loss")
+    ax_loss.axhline(baseline, color="gray", ls=":", label="repeat the last value (held out)")
+    ax_loss.set(title="Training curve", xlabel="Adam iteration", ylabel="mean squared error")
+    ax_loss.legend()
+    ax_loss.grid(alpha=0.3)
+    fig.suptitle("LSTM (16 cells) predicting the next value of noisy sine waves")
+    save(fig, "lstm")
 
 
-def main(num_iters=300, step_size=0.01, plot_path="lstm.png"):
+def main(num_iters=300, step_size=0.01):
     rng = np.random.default_rng(0)
     train, test = sine_waves(rng, 64), sine_waves(rng, 64)
     params = init_params(rng)
     loss_and_grad = ft.value_and_grad(loss)
+    losses = []
 
     def objective_grad(params, i):
         value, g = loss_and_grad(params, train)
+        losses.append(float(value))
         if i % max(1, num_iters // 5) == 0:
             print(f"iteration {i:5d}  train loss {value:.5f}")
         return g
@@ -107,8 +119,7 @@ def main(num_iters=300, step_size=0.01, plot_path="lstm.png"):
     params = adam(objective_grad, params, num_iters=num_iters, step_size=step_size)
     test_loss, baseline = loss(params, test), persistence_loss(test)
     print(f"held-out loss {test_loss:.5f}; repeating the last value gives {baseline:.5f}")
-    if plot_path:
-        save_plot(plot_path, params, test)
+    plot(params, test, losses, baseline)
     return initial_loss, test_loss, baseline
 
 

@@ -12,6 +12,7 @@ Run: python examples/mlp_classifier.py
 from __future__ import annotations
 
 import numpy as np
+from _plotting import pyplot, save
 
 import fntrans as ft
 import fntrans.numpy as fnp
@@ -62,34 +63,58 @@ def accuracy(params, X, y):
     return float(np.mean(np.argmax(logits(params, X), axis=1) == y))
 
 
-def save_plot(path, params, X, y):
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
+def plot(params, X, y, losses, batch_size):
+    plt = pyplot()
+    if plt is None:
         return
+    fig, (ax_loss, ax_data) = plt.subplots(1, 2, figsize=(11, 4.5))
+    ax_loss.semilogy(losses, lw=0.8)
+    ax_loss.set(
+        title="Training curve",
+        xlabel="Adam iteration",
+        ylabel=f"cross-entropy of the batch of {batch_size} (nats)",
+    )
+    ax_loss.grid(alpha=0.3)
+
     grid = np.linspace(-4.0, 4.0, 200)
     gx, gy = np.meshgrid(grid, grid)
-    z = np.argmax(logits(params, np.stack([gx.ravel(), gy.ravel()], axis=1)), axis=1)
-    fig, ax = plt.subplots()
-    ax.contourf(gx, gy, z.reshape(gx.shape), alpha=0.3, cmap="coolwarm")
-    ax.scatter(X[:, 0], X[:, 1], c=y, s=8, cmap="coolwarm")
-    fig.savefig(path)
-    plt.close(fig)
-    print(f"saved {path}")
+    z = logits(params, np.stack([gx.ravel(), gy.ravel()], axis=1))
+    p1 = 1 / (1 + np.exp(z[:, 0] - z[:, 1]))  # softmax probability of class 1
+    shading = ax_data.contourf(gx, gy, p1.reshape(gx.shape), levels=20, cmap="RdBu_r", alpha=0.45)
+    fig.colorbar(shading, ax=ax_data, label="predicted P(class 1)")
+    ax_data.contour(gx, gy, p1.reshape(gx.shape), levels=[0.5], colors="k", linewidths=1)
+    for label, colour in ((0, "tab:blue"), (1, "tab:red")):
+        points = X[y == label]
+        ax_data.scatter(
+            points[:, 0],
+            points[:, 1],
+            s=10,
+            c=colour,
+            edgecolors="w",
+            linewidths=0.3,
+            label=f"class {label}",
+        )
+    ax_data.plot([], [], "k-", lw=1, label="decision boundary")
+    ax_data.set(title="Decision regions", xlabel="$x_1$", ylabel="$x_2$", aspect="equal")
+    ax_data.legend(loc="lower left", fontsize="small", framealpha=0.9)
+    fig.suptitle("Two-spiral classifier: 2-32-32-2 tanh MLP trained with Adam")
+    save(fig, "mlp_classifier")
 
 
-def main(num_iters=1500, step_size=0.01, batch_size=100, plot_path="mlp_classifier.png"):
+def main(num_iters=1500, step_size=0.01, batch_size=100):
     rng = np.random.default_rng(0)
     X, y = make_spirals(rng)
     params = init_params(rng)
     num_batches = len(y) // batch_size
 
+    loss_and_grad = ft.value_and_grad(cross_entropy)
+    losses = []
+
     def objective_grad(params, i):
         batch = slice((i % num_batches) * batch_size, (i % num_batches + 1) * batch_size)
-        return ft.grad(cross_entropy)(params, X[batch], y[batch])
+        value, g = loss_and_grad(params, X[batch], y[batch])
+        losses.append(float(value))
+        return g
 
     def callback(params, i, g):
         if i % max(1, num_iters // 5) == 0:
@@ -102,8 +127,7 @@ def main(num_iters=1500, step_size=0.01, batch_size=100, plot_path="mlp_classifi
     params = adam(objective_grad, params, callback, num_iters=num_iters, step_size=step_size)
     final_loss, final_accuracy = cross_entropy(params, X, y), accuracy(params, X, y)
     print(f"final loss {final_loss:.4f}, training accuracy {final_accuracy:.3f}")
-    if plot_path:
-        save_plot(plot_path, params, X, y)
+    plot(params, X, y, losses, batch_size)
     return initial_loss, final_loss, final_accuracy
 
 

@@ -5,7 +5,8 @@ with in_axes=(None, 0, 0) (parameters shared, one row of data per example);
 the result is the parameters' pytree with a leading batch axis. It agrees
 with a loop of ft.grad calls, its mean is the gradient of the mean loss, and
 it gives per-example gradient norms (used for clipping, as in differentially
-private SGD, or to find outliers) that the batch gradient cannot.
+private SGD, or to find outliers) that the batch gradient cannot. The figure
+shows their distribution, where one mislabelled example stands out.
 
 Run: python examples/per_example_gradients.py
 """
@@ -15,6 +16,7 @@ from __future__ import annotations
 import time
 
 import numpy as np
+from _plotting import pyplot, save
 
 import fntrans as ft
 import fntrans.numpy as fnp
@@ -43,6 +45,59 @@ def max_difference(tree_a, tree_b):
     return max(
         float(np.max(np.abs(a - b))) for a, b in zip(tree_leaves(tree_a), tree_leaves(tree_b))
     )
+
+
+def plot(norms, losses):
+    plt = pyplot()
+    if plt is None:
+        return
+    outlier = int(np.argmax(norms))
+    fig, (ax_hist, ax_scatter) = plt.subplots(1, 2, figsize=(11, 4.2), layout="constrained")
+    bins = np.geomspace(norms.min(), norms.max(), 40)
+    counts, _, _ = ax_hist.hist(norms, bins=bins, color="tab:blue", label="examples")
+    ax_hist.set_ylim(top=1.5 * counts.max())  # room for the legend and the label
+    ax_hist.set_xscale("log")
+    ax_hist.axvline(np.median(norms), color="k", ls="--", lw=1, label="median")
+    ax_hist.annotate(
+        f"example {outlier}\n(its target shifted by +10)",
+        xy=(norms[outlier], 1.2),
+        xytext=(0.98, 0.95),
+        textcoords="axes fraction",
+        ha="right",
+        va="top",
+        arrowprops={"arrowstyle": "->", "color": "tab:red"},
+        color="tab:red",
+    )
+    ax_hist.set(
+        title="Distribution of per-example gradient norms",
+        xlabel="norm of one example's gradient (all parameters, L2)",
+        ylabel="number of examples",
+    )
+    ax_hist.legend(loc="upper left")
+    # for a squared error 0.5 r^2 the gradient is r times d prediction / d params,
+    # so its norm grows in proportion to the residual |r| = sqrt(2 * loss)
+    residuals = np.sqrt(2 * losses)
+    ax_scatter.loglog(residuals, norms, ".", color="tab:blue", label="examples")
+    ax_scatter.loglog(
+        residuals[outlier],
+        norms[outlier],
+        "o",
+        mfc="none",
+        ms=10,
+        color="tab:red",
+        label=f"example {outlier}",
+    )
+    ax_scatter.set(
+        title="Large errors give large gradients",
+        xlabel="|prediction - target|",
+        ylabel="per-example gradient norm",
+    )
+    ax_scatter.legend(loc="upper left")
+    ax_scatter.grid(alpha=0.3, which="both")
+    fig.suptitle(
+        f"Per-example gradients of a batch of {len(norms)}, from one ft.vmap(ft.grad(loss))"
+    )
+    save(fig, "per_example_gradients")
 
 
 def main(batch_size=256, d_in=8):
@@ -78,6 +133,7 @@ def main(batch_size=256, d_in=8):
         f"largest gradient norm: example {np.argmax(norms)} ({norms.max():.2f}); "
         f"median {np.median(norms):.2f}"
     )
+    plot(norms, ft.vmap(example_loss, in_axes=(None, 0, 0))(params, X, y))
     return loop_difference, mean_difference, norms
 
 

@@ -11,6 +11,7 @@ Run: python examples/polynomial_regression.py
 from __future__ import annotations
 
 import numpy as np
+from _plotting import pyplot, save
 
 import fntrans as ft
 import fntrans.numpy as fnp
@@ -34,24 +35,26 @@ def cost(weights, features, t):
     return fnp.mean(0.5 * fnp.square(y - t))
 
 
-def save_plot(path, x, t, fitted):
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
+def plot(x, t, fitted, losses, optimum, degree):
+    plt = pyplot()
+    if plt is None:
         return
-    fig, ax = plt.subplots()
-    ax.plot(x, t, "r.", label="data")
-    ax.plot(x, fitted, "b-", label="fit")
-    ax.legend()
-    fig.savefig(path)
-    plt.close(fig)
-    print(f"saved {path}")
+    fig, (ax_fit, ax_loss) = plt.subplots(1, 2, figsize=(11, 4.2))
+    ax_fit.plot(x, t, ".", color="tab:red", label="data")
+    ax_fit.plot(x, x**4 - 10 * x**2 + 10 * x, "k--", lw=1, label="true curve")
+    ax_fit.plot(x, fitted, "-", color="tab:blue", label=f"degree-{degree} fit")
+    ax_fit.set(title="Fitted polynomial", xlabel="input x", ylabel="target t")
+    ax_fit.legend()
+    ax_loss.semilogy(losses, label="gradient descent")
+    ax_loss.axhline(optimum, color="k", ls="--", lw=1, label="least-squares optimum")
+    ax_loss.set(title="Training curve", xlabel="epoch", ylabel="cost (half mean squared error)")
+    ax_loss.legend()
+    ax_loss.grid(alpha=0.3)
+    fig.suptitle("Polynomial regression by gradient descent on scaled features")
+    save(fig, "polynomial_regression")
 
 
-def main(num_epochs=5000, learning_rate=0.5, degree=4, plot_path="polynomial_regression.png"):
+def main(num_epochs=5000, learning_rate=0.5, degree=4):
     rng = np.random.default_rng(0)
     x, t = make_data(rng)
     scale = np.max(np.abs(x))
@@ -71,8 +74,7 @@ def main(num_epochs=5000, learning_rate=0.5, degree=4, plot_path="polynomial_reg
     print(f"final cost {losses[-1]:.4f}, least-squares optimum {optimum:.4f}")
     coefficients = weights / scale ** np.arange(degree + 1)
     print("coefficients of 1, x, ..., x^M:", np.round(coefficients, 3), "(true: 0 10 -10 0 1)")
-    if plot_path:
-        save_plot(plot_path, x, t, features @ weights)
+    plot(x, t, features @ weights, losses, optimum, degree)
     return losses, optimum
 
 

@@ -17,7 +17,9 @@ group has k = 0 or k = n (probit(0) = -inf). Here each group's response
 probability p_g is a parameter, with a binomial likelihood, and the model
 says probit(p_g) ~ Normal(a + b x_g, s^2) (a probit-normal model, which
 allows for extra-binomial variation). The MAP fit by Adam needs the
-gradient of probit(p_g) with respect to p_g, from the rule above.
+gradient of probit(p_g) with respect to p_g, from the rule above. The
+figure shows the fitted curve against the data, on the probability scale and
+on the probit scale, where the model is a straight line.
 
 Run: python examples/probit.py
 """
@@ -26,6 +28,7 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.special
+from _plotting import pyplot, save
 
 import fntrans as ft
 import fntrans.numpy as fnp
@@ -74,6 +77,45 @@ def classical_probit_line(x, n, k):
     return a, b
 
 
+def plot(x, n, k, params, a_classical, b_classical, true_a=-0.4, true_b=1.5):
+    plt = pyplot()
+    if plt is None:
+        return
+    grid = np.linspace(x.min() - 0.3, x.max() + 0.3, 200)
+    p_map = 0.5 * (np.tanh(params["theta"] / 2) + 1.0)
+    lines = (
+        (params["a"], params["b"], "-", "tab:blue", "probit-normal MAP fit (Adam)"),
+        (a_classical, b_classical, "--", "tab:green", "classical probit line"),
+        (true_a, true_b, ":", "k", "true line"),
+    )
+    fig, (ax_p, ax_z) = plt.subplots(1, 2, figsize=(11, 4.3))
+    for a, b, style, colour, label in lines:
+        ax_p.plot(grid, scipy.special.ndtr(a + b * grid), style, color=colour, label=label)
+        ax_z.plot(grid, a + b * grid, style, color=colour, label=label)
+    ax_p.plot(x, k / n, "o", color="tab:red", label=f"observed k / n (n = {n[0]})")
+    ax_p.plot(x, p_map, "x", color="tab:blue", label="fitted group probabilities $p_g$")
+    ax_p.set(
+        title="Dose-response curve",
+        xlabel="log dose",
+        ylabel="probability of response",
+        ylim=(-0.03, 1.03),
+    )
+    ax_p.legend(fontsize="small")
+    # k = 0 or k = n has an infinite empirical probit: show the clipped value it is given
+    p_hat = np.clip(k / n, 0.5 / n, 1 - 0.5 / n)
+    ax_z.plot(x, scipy.special.ndtri(p_hat), "o", color="tab:red", label="probit(k / n), clipped")
+    ax_z.plot(x, probit(p_map), "x", color="tab:blue", label="probit($p_g$)")
+    ax_z.set(
+        title="On the probit scale the model is a line",
+        xlabel="log dose",
+        ylabel="probit(probability)  (standard normal quantile)",
+    )
+    ax_z.legend(fontsize="small")
+    ax_z.grid(alpha=0.3)
+    fig.suptitle("Probit regression of a dose-response assay (probit as a new primitive)")
+    save(fig, "probit")
+
+
 def main(num_iters=1500, step_size=0.05):
     p = np.array([0.001, 0.1, 0.5, 0.8, 0.999])
     check_grads(probit, (p,), order=2, eps=1e-7)
@@ -103,6 +145,7 @@ def main(num_iters=1500, step_size=0.05):
     a_classical, b_classical = classical_probit_line(x, n, k)
     print(f"fitted probit line: a = {params['a']:.3f}, b = {params['b']:.3f} (true -0.4, 1.5)")
     print(f"classical probits:  a = {a_classical:.3f}, b = {b_classical:.3f}")
+    plot(x, n, k, params, a_classical, b_classical)
     return {"initial": initial, "final": final, "a": params["a"], "b": params["b"]}
 
 

@@ -1,7 +1,7 @@
 """A recurrent neural network that predicts the next value of noisy sine waves.
 
 Shows: differentiating through a Python loop over time steps (backpropagation
-through time is just ft.grad of the unrolled loop), collecting per-step
+through time is just ft.value_and_grad of the unrolled loop), collecting per-step
 outputs in a list and joining them with fnp.stack, and training a dict of
 parameters with fntrans.optimizers.adam. The model is scored on held-out
 sequences against the "repeat the last value" baseline.
@@ -12,6 +12,7 @@ Run: python examples/rnn.py
 from __future__ import annotations
 
 import numpy as np
+from _plotting import pyplot, save
 
 import fntrans as ft
 import fntrans.numpy as fnp
@@ -64,39 +65,51 @@ def persistence_loss(sequences, warm_up=5):
     return float(np.mean(np.square(sequences[:, warm_up:-1] - sequences[:, warm_up + 1 :])))
 
 
-def save_plot(path, params, sequences):
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
+def plot(params, sequences, losses, baseline, warm_up=5):
+    plt = pyplot()
+    if plt is None:
         return
-    fig, ax = plt.subplots()
-    ax.plot(sequences[0, 1:], "r.", label="next value")
-    ax.plot(predict(params, sequences[:1, :-1])[0], "b-", label="prediction")
-    ax.legend()
-    fig.savefig(path)
-    plt.close(fig)
-    print(f"saved {path}")
+    fig, (ax_seq, ax_loss) = plt.subplots(1, 2, figsize=(11, 4.6), layout="constrained")
+    steps = np.arange(1, sequences.shape[1])
+    prediction = predict(params, sequences[:1, :-1])[0]
+    ax_seq.plot(steps, sequences[0, 1:], "o", color="tab:red", ms=4, label="next value (truth)")
+    ax_seq.plot(steps, prediction, "-", color="tab:blue", label="prediction")
+    ax_seq.plot(steps, sequences[0, :-1], ":", color="gray", label="repeat the last value")
+    ax_seq.axvspan(0, warm_up + 0.5, color="gray", alpha=0.15, label="warm-up (not scored)")
+    ax_seq.set(
+        title="A held-out sequence",
+        xlabel="time step",
+        ylabel="value",
+    )
+    ax_seq.legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=2)
+    ax_loss.semilogy(losses, label="training loss")
+    ax_loss.axhline(baseline, color="gray", ls=":", label="repeat the last value (held out)")
+    ax_loss.set(title="Training curve", xlabel="Adam iteration", ylabel="mean squared error")
+    ax_loss.legend()
+    ax_loss.grid(alpha=0.3)
+    fig.suptitle("Recurrent network (16 tanh units) predicting the next value of noisy sine waves")
+    save(fig, "rnn")
 
 
-def main(num_iters=300, step_size=0.01, plot_path="rnn.png"):
+def main(num_iters=300, step_size=0.01):
     rng = np.random.default_rng(0)
     train, test = sine_waves(rng, 64), sine_waves(rng, 64)
     params = init_params(rng)
-    loss_grad = ft.grad(loss)
+    loss_and_grad = ft.value_and_grad(loss)
+    losses = []
 
-    def callback(params, i, g):
+    def objective_grad(params, i):
+        value, g = loss_and_grad(params, train)
+        losses.append(float(value))
         if i % max(1, num_iters // 5) == 0:
-            print(f"iteration {i:5d}  train loss {loss(params, train):.5f}")
+            print(f"iteration {i:5d}  train loss {value:.5f}")
+        return g
 
     initial_loss = loss(params, test)
-    params = adam(lambda p, i: loss_grad(p, train), params, callback, num_iters, step_size)
+    params = adam(objective_grad, params, num_iters=num_iters, step_size=step_size)
     test_loss, baseline = loss(params, test), persistence_loss(test)
     print(f"held-out loss {test_loss:.5f}; repeating the last value gives {baseline:.5f}")
-    if plot_path:
-        save_plot(plot_path, params, test)
+    plot(params, test, losses, baseline)
     return initial_loss, test_loss, baseline
 
 
