@@ -14,6 +14,7 @@ from fntrans import (  # numpy installs the tracer's methods
     tree,
 )
 from fntrans.api import (
+    float0,
     grad,
     jvp,
     linearize,
@@ -39,6 +40,7 @@ __all__ = [
     "custom_jvp",
     "custom_vjp",
     "elementwise_grad",
+    "float0",
     "extend",
     "grad",
     "hessian",

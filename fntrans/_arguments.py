@@ -14,6 +14,24 @@ from fntrans.interpreters.ad_util import checked_like
 from fntrans.tree import tree_flatten
 from fntrans.tree.pytrees import leaf_names, tree_paths
 
+# JAX's dtype of the derivative of an integer or boolean value: zero bytes per
+# element, and no arithmetic, so it can be neither mistaken for nor added to a number
+float0 = np.dtype([("float0", np.void, 0)])
+
+
+def float0_zeros(shape: tuple):
+    """The derivative of an integer or boolean value of ``shape``: zeros of
+    dtype ``float0``."""
+    return np.zeros(shape, float0)
+
+
+def is_integer(x) -> bool:
+    """Whether ``x`` is an integer or boolean scalar or array."""
+    if isinstance(x, (bool, int, np.bool_, np.integer)):
+        return True
+    dtype = getattr(x, "dtype", None)
+    return dtype is not None and np.dtype(dtype).kind in "biu"
+
 
 def as_differentiable(x, transform: str, argname: str, holomorphic: bool = False):
     """``x`` as an array-like that can carry a derivative, or a TypeError."""
@@ -36,10 +54,31 @@ def as_differentiable(x, transform: str, argname: str, holomorphic: bool = False
 
 
 def check_argnums(transform: str, argnums) -> tuple:
-    nums = argnums if isinstance(argnums, tuple) else (argnums,)
-    if not nums or not all(isinstance(n, int) and not isinstance(n, bool) for n in nums):
+    """``argnums`` as a tuple of ints; a list is read as a tuple (autograd's
+    ``argnum=[0, 1]``), and NumPy integers are ints."""
+    nums = tuple(argnums) if isinstance(argnums, (tuple, list)) else (argnums,)
+    if not nums or not all(_is_int(n) for n in nums):
         raise errors.bad_argnums(transform, argnums, 0)
-    return nums
+    return tuple(int(n) for n in nums)
+
+
+def _is_int(n) -> bool:
+    return isinstance(n, (int, np.integer)) and not isinstance(n, (bool, np.bool_))
+
+
+def check_argnames(transform: str, argnames) -> tuple:
+    """``argnames`` as a tuple of names; a list is read as a tuple."""
+    names = (argnames,) if isinstance(argnames, str) else argnames
+    if (
+        not isinstance(names, (tuple, list))
+        or not names
+        or not all(isinstance(k, str) for k in names)
+    ):
+        raise errors.bad_argnames(
+            transform,
+            f"argnames must be a parameter name or a tuple of them, but got {argnames!r}.",
+        )
+    return tuple(names)
 
 
 class DiffArgs:
@@ -52,7 +91,7 @@ class DiffArgs:
             if argnums != 0:
                 raise errors.bad_argnames(transform, "give either argnums or argnames, not both.")
             self.single = isinstance(argnames, str)
-            self.keys = (argnames,) if self.single else tuple(argnames)
+            self.keys = check_argnames(transform, argnames)
             self.signature = inspect.signature(f)
             unknown = [k for k in self.keys if k not in self.signature.parameters]
             if unknown:
@@ -63,7 +102,7 @@ class DiffArgs:
                     f"its parameters are: {known}.",
                 )
         else:
-            self.single = isinstance(argnums, int)
+            self.single = _is_int(argnums)
             self.keys = check_argnums(transform, argnums)
 
     def split(self, args, kwargs):
@@ -102,15 +141,42 @@ class DiffArgs:
         return [args[p] for p in positions], [f"argument {p}" for p in positions], call, pick
 
 
-def differentiable_leaves(value, name: str, transform: str, holomorphic: bool = False):
+def differentiable_leaves(
+    value, name: str, transform: str, holomorphic: bool = False, allow_int: bool = False
+):
     """The leaves of the argument ``value`` (checked by ``as_differentiable``,
-    each named by its path in it) and its structure."""
+    each named by its path in it), its structure, and for each leaf whether it
+    is differentiated: with ``allow_int``, integer and boolean leaves are kept
+    as they are and not differentiated."""
     leaves, treedef = tree_flatten(value)
+    differentiated = [not (allow_int and is_integer(x)) for x in leaves]
     checked = [
-        as_differentiable(x, transform, leaf_name, holomorphic)
-        for x, leaf_name in zip(leaves, leaf_names(value, name))
+        as_differentiable(x, transform, leaf_name, holomorphic) if diff else x
+        for x, leaf_name, diff in zip(leaves, leaf_names(value, name), differentiated)
     ]
-    return checked, treedef
+    return checked, treedef, differentiated
+
+
+def primal_leaves(primals: tuple, transform: str, allow_int: bool = False):
+    """The leaves of ``primals`` (checked as by ``differentiable_leaves``, each
+    named by its primal and its path in it: ``primal 0['w']``), their structure,
+    and for each leaf whether it is differentiated."""
+    flat, in_tree = tree_flatten(tuple(primals))
+    names = primal_leaf_names(primals)
+    differentiated = [not (allow_int and is_integer(x)) for x in flat]
+    checked = [
+        as_differentiable(x, transform, name) if diff else x
+        for x, name, diff in zip(flat, names, differentiated)
+    ]
+    return checked, in_tree, differentiated
+
+
+def primal_leaf_names(primals, kind: str = "primal") -> list[str]:
+    """``primal 0['w']`` for each leaf of the tuple ``primals``, in flatten order."""
+    primals = tuple(primals)
+    suffixes = leaf_names(primals, "", skip=1)
+    positions = [path[0] for path in tree_paths(primals)]
+    return [f"{kind} {i}{suffix}" for i, suffix in zip(positions, suffixes)]
 
 
 def split_aux(out, has_aux: bool, transform: str):
@@ -141,15 +207,13 @@ def check_primals_tangents(transform, primals, tangents):
     if in_tree != tangent_tree:
         raise errors.structure_mismatch(f"{transform}: the tangents", in_tree, tangent_tree)
     # each leaf named by its primal and its path in it: primal 0['w']
-    suffixes = leaf_names(tuple(primals), "", skip=1)
-    positions = [path[0] for path in tree_paths(tuple(primals))]
     primal_flat = [
-        as_differentiable(x, transform, f"primal {i}{suffix}")
-        for x, i, suffix in zip(primal_flat, positions, suffixes)
+        as_differentiable(x, transform, name)
+        for x, name in zip(primal_flat, primal_leaf_names(primals))
     ]
     tangent_flat = [
-        fit_to(t, p, f"{transform}: tangent {i}{suffix}")
-        for t, p, i, suffix in zip(tangent_flat, primal_flat, positions, suffixes)
+        fit_to(t, p, f"{transform}: {name}")
+        for t, p, name in zip(tangent_flat, primal_flat, primal_leaf_names(primals, "tangent"))
     ]
     return primal_flat, tangent_flat, in_tree
 

@@ -16,12 +16,15 @@ import numpy as np
 from fntrans import errors
 from fntrans._arguments import (
     DiffArgs,
-    as_differentiable,
     check_primals_tangents,
     differentiable_leaves,
     fit_to,
+    float0_zeros,
+    primal_leaf_names,
+    primal_leaves,
     split_aux,
 )
+from fntrans._arguments import float0 as float0  # the derivative of an integer input
 from fntrans.core import constants
 from fntrans.core.aval import aval_of
 from fntrans.core.config import warnings_at_user_lines
@@ -30,9 +33,10 @@ from fntrans.core.ir import IR
 from fntrans.core.tracer import Tracer
 from fntrans.interpreters.jvp import JVP, JVPTracer
 from fntrans.interpreters.reverse import Tape
-from fntrans.interpreters.staging import Staging
+from fntrans.interpreters.staging import Staging, input_names, output_names
 from fntrans.primitives.elementwise import stop_gradient_p
 from fntrans.tree import tree_flatten, tree_map, tree_unflatten
+from fntrans.tree.pytrees import leaf_names, tree_paths
 
 # ---- helpers shared by the transforms ----
 
@@ -56,6 +60,7 @@ def value_and_grad(
     argnums: int | Sequence[int] = 0,
     has_aux: bool = False,
     holomorphic: bool = False,
+    allow_int: bool = False,
     *,
     argnames: str | Sequence[str] | None = None,
 ) -> Callable:
@@ -64,9 +69,12 @@ def value_and_grad(
 
     Args:
         f: a function returning one real value (one element: shape ``()`` or ``(1, 1)``).
-        argnums: the position(s) to differentiate; a tuple gives a tuple of gradients.
+        argnums: the position(s) to differentiate; a tuple (or list) gives a tuple
+            of gradients.
         has_aux: ``f`` returns ``(value, aux)``; then the result is ``((value, aux), grad)``.
         holomorphic: ``f`` is complex-differentiable; gives the complex derivative.
+        allow_int: integer and boolean leaves of the differentiated arguments are
+            allowed; their gradient is zeros of dtype ``float0`` (as in JAX).
         argnames: parameter name(s) to differentiate, instead of ``argnums``.
 
     Returns:
@@ -76,7 +84,7 @@ def value_and_grad(
     >>> ft.value_and_grad(lambda x: fnp.sum(x ** 2))(fnp.array([1.0, 2.0]))
     (np.float64(5.0), array([2., 4.]))
     """
-    return _value_and_grad(f, argnums, has_aux, holomorphic, argnames, "value_and_grad")
+    return _value_and_grad(f, argnums, has_aux, holomorphic, argnames, "value_and_grad", allow_int)
 
 
 def grad(
@@ -84,6 +92,7 @@ def grad(
     argnums: int | Sequence[int] = 0,
     has_aux: bool = False,
     holomorphic: bool = False,
+    allow_int: bool = False,
     *,
     argnames: str | Sequence[str] | None = None,
 ) -> Callable:
@@ -91,10 +100,13 @@ def grad(
 
     Args:
         f: the function to differentiate; Python control flow on values is fine.
-        argnums: the position(s) to differentiate; a tuple gives a tuple of
-            gradients, from one pass.
+        argnums: the position(s) to differentiate; a tuple (or list) gives a tuple
+            of gradients, from one pass.
         has_aux: ``f`` returns ``(value, aux)``; then the result is ``(grad, aux)``.
         holomorphic: ``f`` is complex-differentiable; gives the complex derivative.
+        allow_int: integer and boolean leaves of the differentiated arguments are
+            allowed (settings kept in a parameter dict); their gradient is zeros
+            of their shape and dtype ``float0``, as in JAX.
         argnames: parameter name(s) to differentiate, instead of ``argnums``.
 
     Returns:
@@ -104,8 +116,17 @@ def grad(
     >>> import fntrans as ft, fntrans.numpy as fnp
     >>> print(ft.grad(lambda x: fnp.sin(x) * x)(1.0))
     1.3817732906760363
+    >>> g = ft.grad(lambda p: p["w"] * p["n"], allow_int=True)({"w": 2.0, "n": 3})
+    >>> print(g["w"], g["n"].dtype)
+    3.0 [('float0', 'V')]
     """
-    value_and_grad_f = _value_and_grad(f, argnums, has_aux, holomorphic, argnames, "grad")
+    return _grad(f, argnums, has_aux, holomorphic, argnames, "grad", allow_int)
+
+
+def _grad(f, argnums, has_aux, holomorphic, argnames, transform, allow_int=False):
+    value_and_grad_f = _value_and_grad(
+        f, argnums, has_aux, holomorphic, argnames, transform, allow_int
+    )
 
     @functools.wraps(f)
     def grad_f(*args, **kwargs):
@@ -115,7 +136,7 @@ def grad(
     return grad_f
 
 
-def _value_and_grad(f, argnums, has_aux, holomorphic, argnames, transform):
+def _value_and_grad(f, argnums, has_aux, holomorphic, argnames, transform, allow_int=False):
     selector = DiffArgs(transform, f, argnums, argnames)
 
     def run(*args, **kwargs):
@@ -124,15 +145,24 @@ def _value_and_grad(f, argnums, has_aux, holomorphic, argnames, transform):
 
     def compute(*args, **kwargs):
         values, names, call, pick = selector.split(args, kwargs)
-        flat, treedefs = [], []
+        flat, treedefs, masks = [], [], []
         for value, name in zip(values, names):
-            leaves, treedef = differentiable_leaves(value, name, transform, holomorphic)
+            leaves, treedef, differentiated = differentiable_leaves(
+                value, name, transform, holomorphic, allow_int
+            )
             flat.append(leaves)
             treedefs.append(treedef)
+            masks.append(differentiated)
         with new_interpreter(Tape(transform)) as tape:
-            inputs = [[tape.new_input(x) for x in leaves] for leaves in flat]
+            inputs = [
+                [tape.new_input(x) if d else x for x, d in zip(leaves, mask)]
+                for leaves, mask in zip(flat, masks)
+            ]
             # the input nodes, kept before f runs: f may assign into its arguments
-            input_nodes = [[t.node for t in tracers] for tracers in inputs]
+            input_nodes = [
+                [t.node if d else None for t, d in zip(tracers, mask)]
+                for tracers, mask in zip(inputs, masks)
+            ]
             out = call(f, [tree_unflatten(t, xs) for t, xs in zip(treedefs, inputs)])
             out, aux = split_aux(out, has_aux, transform)
             _check_scalar_output(out, transform, holomorphic)
@@ -157,6 +187,10 @@ def _value_and_grad(f, argnums, has_aux, holomorphic, argnames, transform):
 
 
 def _input_ct(cts, node, value):
+    """The cotangent of an input: ``float0`` zeros for one not differentiated
+    (``node`` None: an integer leaf under allow_int), zeros for one unused."""
+    if node is None:
+        return float0_zeros(np.shape(value))
     ct = cts.get(node)
     return constants.zeros_like(value) if ct is None else ct
 
@@ -178,13 +212,15 @@ def _check_scalar_output(out, transform, holomorphic):
         )
 
 
-def vjp(f: Callable, *primals: Any, has_aux: bool = False):
+def vjp(f: Callable, *primals: Any, has_aux: bool = False, allow_int: bool = False):
     """The output of ``f(*primals)`` and a function pulling cotangents back through it.
 
     Args:
         f: the function; its output may be any pytree of arrays.
         *primals: the point (pytrees of float or complex arrays).
         has_aux: ``f`` returns ``(output, aux)``; then ``aux`` is returned third.
+        allow_int: integer and boolean leaves of the primals are allowed; their
+            cotangent is zeros of dtype ``float0`` (as in JAX).
 
     Returns:
         ``(out, vjp_fn)`` (and ``aux``): ``vjp_fn(ct)`` takes a cotangent shaped like
@@ -196,22 +232,27 @@ def vjp(f: Callable, *primals: Any, has_aux: bool = False):
     >>> vjp_fn(2.0)
     (np.float64(2.0),)
     """
-    flat, in_tree = tree_flatten(primals)
-    flat = [as_differentiable(x, "vjp", f"primal {i}") for i, x in enumerate(flat)]
-    with new_interpreter(Tape("vjp")) as tape:
-        inputs = [tape.new_input(x) for x in flat]
-        input_nodes = [t.node for t in inputs]
+    return _vjp(f, primals, has_aux, allow_int, "vjp")
+
+
+def _vjp(f, primals, has_aux, allow_int, transform):
+    flat, in_tree, differentiated = primal_leaves(primals, transform, allow_int)
+    with new_interpreter(Tape(transform)) as tape:
+        inputs = [tape.new_input(x) if d else x for x, d in zip(flat, differentiated)]
+        input_nodes = [t.node if d else None for t, d in zip(inputs, differentiated)]
         out = f(*tree_unflatten(in_tree, inputs))
-        out, aux = split_aux(out, has_aux, "vjp")
+        out, aux = split_aux(out, has_aux, transform)
     out_flat, out_tree = tree_flatten(out)
     out_values = [_lower(tape, o) for o in out_flat]
     out_nodes = [o.node if tape.is_own(o) else None for o in out_flat]
+    # each cotangent leaf named by its path in the output: the cotangent['b']
+    ct_names = leaf_names(tree_unflatten(out_tree, out_values), f"{transform}_fn: the cotangent")
 
     def vjp_fn(ct):
         ct_flat, ct_tree = tree_flatten(ct)
         if ct_tree != out_tree:
-            raise errors.structure_mismatch("vjp_fn: the cotangent", out_tree, ct_tree)
-        ct_flat = [fit_to(c, o, "vjp_fn: the cotangent") for c, o in zip(ct_flat, out_values)]
+            raise errors.structure_mismatch(f"{transform}_fn: the cotangent", out_tree, ct_tree)
+        ct_flat = [fit_to(c, o, name) for c, o, name in zip(ct_flat, out_values, ct_names)]
         with warnings_at_user_lines():
             cts = tape.backward(out_nodes, ct_flat, keep=True)
         return tree_unflatten(in_tree, [_input_ct(cts, n, x) for n, x in zip(input_nodes, flat)])
@@ -241,11 +282,15 @@ def jvp(f: Callable, primals: Sequence, tangents: Sequence, has_aux: bool = Fals
     >>> ft.jvp(fnp.sin, (0.0,), (3.0,))
     (np.float64(0.0), np.float64(3.0))
     """
-    primal_flat, tangent_flat, in_tree = check_primals_tangents("jvp", primals, tangents)
-    with new_interpreter(JVP()) as interp:
+    return _jvp(f, primals, tangents, has_aux, "jvp")
+
+
+def _jvp(f, primals, tangents, has_aux, transform):
+    primal_flat, tangent_flat, in_tree = check_primals_tangents(transform, primals, tangents)
+    with new_interpreter(JVP(transform)) as interp:
         inputs = [JVPTracer(interp, p, t) for p, t in zip(primal_flat, tangent_flat)]
         out = f(*tree_unflatten(in_tree, inputs))
-        out, aux = split_aux(out, has_aux, "jvp")
+        out, aux = split_aux(out, has_aux, transform)
     out_flat, out_tree = tree_flatten(out)
     out_primals, out_tangents = _jvp_outputs(interp, out_flat)
     result = tree_unflatten(out_tree, out_primals), tree_unflatten(out_tree, out_tangents)
@@ -281,10 +326,7 @@ def linearize(f: Callable, *primals: Any):
     >>> f_jvp(2.0)
     np.float64(2.0)
     """
-    primal_flat, in_tree = tree_flatten(primals)
-    primal_flat = [
-        as_differentiable(x, "linearize", f"primal {i}") for i, x in enumerate(primal_flat)
-    ]
+    primal_flat, in_tree, _ = primal_leaves(primals, "linearize")
     with new_interpreter(Staging("linearize")) as staging:
         tangent_in = [staging.new_input(aval_of(p)) for p in primal_flat]
         with new_interpreter(JVP("linearize")) as interp:
@@ -293,14 +335,14 @@ def linearize(f: Callable, *primals: Any):
         out_flat, out_tree = tree_flatten(out)
         out_primals, out_tangents = _jvp_outputs(interp, out_flat)
         ir = staging.build(tangent_in, out_tangents)
+    tangent_names = [f"linearize: {name}" for name in primal_leaf_names(primals, "tangent")]
 
     def jvp_fn(*tangents):
         tangent_flat, tangent_tree = tree_flatten(tangents)
         if tangent_tree != in_tree:
             raise errors.structure_mismatch("linearize: the tangents", in_tree, tangent_tree)
         tangent_flat = [
-            fit_to(t, p, f"linearize: tangent {i}")
-            for i, (t, p) in enumerate(zip(tangent_flat, primal_flat))
+            fit_to(t, p, name) for t, p, name in zip(tangent_flat, primal_flat, tangent_names)
         ]
         return tree_unflatten(out_tree, ir(*tangent_flat))
 
@@ -320,12 +362,15 @@ def make_jaxpr(f: Callable, static_argnums: int | Sequence[int] = ()) -> Callabl
         static_argnums: positions of arguments passed as they are, not traced
             (Python values that control flow depends on).
 
+    The inputs are named by their parameters and pytree paths
+    (``params['W1']``); keyword arguments are passed as they are, not traced.
+
     >>> import fntrans as ft, fntrans.numpy as fnp
     >>> print(ft.make_jaxpr(lambda x: fnp.sum(fnp.sin(x)))(fnp.ones(3)))
-    { lambda ; a:f64[3]. let
-        b:f64[3] = sin a
-        c:f64[] = reduce_sum[axes=(0,)] b
-      in (c,) }
+    { lambda ; x:f64[3]. let
+        a:f64[3] = sin x
+        b:f64[] = reduce_sum[axes=(0,)] a
+      in (b,) }
     """
     static = {static_argnums} if isinstance(static_argnums, int) else set(static_argnums)
 
@@ -335,13 +380,15 @@ def make_jaxpr(f: Callable, static_argnums: int | Sequence[int] = ()) -> Callabl
         fixed = {i % n for i in static if -n <= i < n}
         positions = [i for i in range(n) if i not in fixed]
         flat, in_tree = tree_flatten([args[i] for i in positions])
-        owners = [p for p in positions for _ in tree_flatten(args[p])[0]]
+        paths = [(p, path) for p in positions for path in tree_paths(args[p])]
+        labels, names = input_names(f, n, paths)
         with new_interpreter(Staging("make_jaxpr")) as staging:
-            inputs = [staging.new_input(aval_of(x), f"argument {p}") for x, p in zip(flat, owners)]
+            inputs = [staging.new_input(aval_of(x), name) for x, name in zip(flat, names)]
             traced_args = iter(tree_unflatten(in_tree, inputs))
             call_args = [a if i in fixed else next(traced_args) for i, a in enumerate(args)]
             out = f(*call_args, **kwargs)
-            return staging.build(inputs, tree_flatten(out)[0])
+            out_names = output_names(tree_paths(out))
+            return staging.build(inputs, tree_flatten(out)[0], labels, out_names)
 
     return make
 

@@ -36,11 +36,13 @@ def complex_output(transform: str, dtype) -> TypeError:
     )
 
 
-def complex_jacobian(transform: str, what: str, dtype) -> TypeError:
-    """jacfwd of complex inputs, or jacrev of complex outputs, without holomorphic=True."""
+def complex_jacobian(transform: str, what: str, dtype, leaf: str | None = None) -> TypeError:
+    """jacfwd of complex inputs, or jacrev of complex outputs, without
+    holomorphic=True; ``leaf`` names a leaf of a pytree (``argument 0['z']``)."""
     mode = "jvp" if what == "input" else "vjp"
+    which = leaf if leaf is not None else f"an {what}"
     return TypeError(
-        f"{transform} requires real {what}s unless holomorphic=True, but an {what} has "
+        f"{transform} requires real {what}s unless holomorphic=True, but {which} has "
         f"dtype {dtype}. For the complex derivative of a holomorphic function pass "
         f"holomorphic=True; for a real-valued function of complex inputs use jacrev "
         f"or grad (JAX's convention: df/dx - i df/dy); otherwise use {mode} directly, "
@@ -55,19 +57,44 @@ def holomorphic_input(transform: str, argname: str, dtype) -> TypeError:
     )
 
 
+# the transforms that take allow_int=True, as in JAX
+TAKES_ALLOW_INT = frozenset({"grad", "value_and_grad", "jacrev", "vjp"})
+
+
 def non_differentiable_input(transform: str, argname: str, dtype) -> TypeError:
+    """An integer or boolean value where ``transform`` differentiates: the whole
+    argument (``argument 0``, ``primal 0``) or a leaf of one (``argument 0['n']``)."""
+    allow_int = transform in TAKES_ALLOW_INT
+    convert = "Convert it with .astype(float) (or write 1.0 instead of 1)"
+    head = (
+        f"{transform} requires real or complex inputs to differentiate, but {argname} "
+        f"has dtype {dtype}, which carries no derivative. "
+    )
+    if "[" in argname:  # a leaf of a pytree argument: argnums cannot leave it out alone
+        whole = argname[: argname.index("[")]
+        if argname.startswith("primal"):
+            move = f"close over it instead of passing it inside {whole}"
+        else:
+            move = (
+                f"move it out of {whole} (close over it, or pass it as an argument of "
+                f"its own that argnums leaves out)"
+            )
+        options = f"pass allow_int=True to give it a zero derivative of dtype float0, or {move}"
+        return TypeError(
+            head
+            + f"{convert} if it is a parameter; if it is not, "
+            + (options if allow_int else move)
+            + "."
+        )
     # the transforms with primals (jvp, vjp, ...) differentiate every one of them
     if argname.startswith("primal"):
         leave_out = "close over it instead of passing it as a primal"
-    elif "[" in argname:  # a leaf of a pytree argument
-        leave_out = "pass it as an argument of its own that argnums leaves out"
     else:
         leave_out = "leave it out of argnums"
-    return TypeError(
-        f"{transform} requires real or complex inputs to differentiate, but {argname} "
-        f"has dtype {dtype}, which carries no derivative. Convert it with "
-        f".astype(float) (or write 1.0 instead of 1), or {leave_out}."
-    )
+    message = head + f"{convert}, or {leave_out}."
+    if allow_int:
+        message += " With allow_int=True it gets a zero derivative of dtype float0 instead."
+    return TypeError(message)
 
 
 def bad_argnums(transform: str, argnums, nargs: int) -> Exception:

@@ -9,31 +9,41 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from fntrans import errors
-from fntrans._arguments import DiffArgs, check_primals_tangents, differentiable_leaves
-from fntrans.api import grad, jvp, vjp
+from fntrans._arguments import (
+    DiffArgs,
+    check_primals_tangents,
+    differentiable_leaves,
+    float0,
+    float0_zeros,
+)
+from fntrans.api import _grad, _jvp, _vjp
 from fntrans.core import constants
 from fntrans.core.aval import dtype_of
 from fntrans.primitives.joining import split
 from fntrans.primitives.shape import reshape
 from fntrans.tree import tree_flatten, tree_map, tree_unflatten
+from fntrans.tree.pytrees import leaf_names
 from fntrans.vectorize import vmap
 
 
 class _Differentiated:
     """The differentiated part of one call, ``f``'s arguments selected by
-    ``argnums`` or ``argnames``, as one pytree ``value`` with its ``leaves``."""
+    ``argnums`` or ``argnames``, as one pytree ``value`` with its ``leaves``,
+    their ``names`` (``argument 0['w']``) and whether each is ``differentiated``
+    (not an integer leaf under allow_int)."""
 
-    def __init__(self, selector, f, args, kwargs, holomorphic=False):
+    def __init__(self, selector, f, args, kwargs, holomorphic=False, allow_int=False):
         values, names, self.call, pick = selector.split(args, kwargs)
         if len(pick) != len(values):
             raise errors.repeated_argnums(selector.transform)
-        checked = [
-            tree_unflatten(treedef, leaves)
-            for leaves, treedef in (
-                differentiable_leaves(v, name, selector.transform, holomorphic)
-                for v, name in zip(values, names)
+        checked, self.names, self.differentiated = [], [], []
+        for v, name in zip(values, names):
+            leaves, treedef, differentiated = differentiable_leaves(
+                v, name, selector.transform, holomorphic, allow_int
             )
-        ]
+            checked.append(tree_unflatten(treedef, leaves))
+            self.names += leaf_names(v, name)
+            self.differentiated += differentiated
         self.f, self.single = f, selector.single
         self.value = checked[0] if self.single else tuple(checked)
         self.leaves, self.tree = tree_flatten(self.value)
@@ -43,11 +53,13 @@ class _Differentiated:
         return self.call(self.f, [value] if self.single else list(value))
 
 
-def _check_real(transform, what, leaves):
+def _check_real(transform, what, leaves, names):
     # a complex derivative is only one number where f is holomorphic
-    for x in leaves:
+    for x, name in zip(leaves, names):
         if dtype_of(x).kind == "c":
-            raise errors.complex_jacobian(transform, what, dtype_of(x))
+            # a leaf of a pytree is named by its path; a whole argument or output is not
+            leaf = name if "[" in name else None
+            raise errors.complex_jacobian(transform, what, dtype_of(x), leaf)
 
 
 def _basis(leaves):
@@ -73,13 +85,18 @@ def _assemble(out_flat, out_tree, in_flat, in_tree, block):
             tree_unflatten(
                 in_tree,
                 [
-                    reshape(block(i, j), tuple(np.shape(o)) + tuple(np.shape(x)))
+                    _shaped(block(i, j), tuple(np.shape(o)) + tuple(np.shape(x)))
                     for j, x in enumerate(in_flat)
                 ],
             )
             for i, o in enumerate(out_flat)
         ],
     )
+
+
+def _shaped(block, shape):
+    # float0 blocks (integer inputs under allow_int) are made in their shape
+    return block if dtype_of(block) == float0 else reshape(block, shape)
 
 
 def _cut(x, sizes, axis):
@@ -98,7 +115,7 @@ def jacfwd(
 
     Args:
         f: the function; inputs and outputs may be pytrees of arrays.
-        argnums: the argument(s) to differentiate; a tuple gives a tuple.
+        argnums: the argument(s) to differentiate; a tuple (or list) gives a tuple.
         argnames: parameter name(s) to differentiate, instead of ``argnums``.
         has_aux: ``f`` returns ``(out, aux)``; then ``(jacobian, aux)`` is returned.
         holomorphic: ``f`` is complex-differentiable.
@@ -123,11 +140,11 @@ def _jacfwd(f, argnums, has_aux, holomorphic, argnames, transform):
     def jacobian(*args, **kwargs):
         d = _Differentiated(selector, f, args, kwargs, holomorphic)
         if not holomorphic:
-            _check_real(transform, "input", d.leaves)
+            _check_real(transform, "input", d.leaves, d.names)
 
         def pushforward(*basis_leaves):
             tangent = tree_unflatten(d.tree, basis_leaves)
-            return jvp(d.function, (d.value,), (tangent,), has_aux=has_aux)
+            return _jvp(d.function, (d.value,), (tangent,), has_aux, transform)
 
         out_axes = (None, -1, None) if has_aux else (None, -1)
         result = vmap(pushforward, out_axes=out_axes)(*_basis(d.leaves))
@@ -146,41 +163,56 @@ def jacrev(
     argnums: int | Sequence[int] = 0,
     has_aux: bool = False,
     holomorphic: bool = False,
+    allow_int: bool = False,
     *,
     argnames: str | Sequence[str] | None = None,
 ) -> Callable:
     """The Jacobian of ``f`` by reverse mode: one forward pass, then one batched
     VJP over the output basis.
 
-    Args and returns as for :func:`jacfwd`.
+    Args and returns as for :func:`jacfwd`; with ``allow_int=True``, integer and
+    boolean leaves of the differentiated arguments are allowed and their blocks
+    are zeros of dtype ``float0`` (as in JAX).
 
     >>> import fntrans as ft, fntrans.numpy as fnp
     >>> ft.jacrev(lambda x: fnp.sin(x) * 2.0)(fnp.zeros(2))
     array([[2., 0.],
            [0., 2.]])
     """
-    return _jacrev(f, argnums, has_aux, holomorphic, argnames, "jacrev")
+    return _jacrev(f, argnums, has_aux, holomorphic, argnames, "jacrev", allow_int)
 
 
-def _jacrev(f, argnums, has_aux, holomorphic, argnames, transform):
+def _jacrev(f, argnums, has_aux, holomorphic, argnames, transform, allow_int=False):
     selector = DiffArgs(transform, f, argnums, argnames)
 
     @functools.wraps(f)
     def jacobian(*args, **kwargs):
-        d = _Differentiated(selector, f, args, kwargs, holomorphic)
-        result = vjp(d.function, d.value, has_aux=has_aux)
+        d = _Differentiated(selector, f, args, kwargs, holomorphic, allow_int)
+        result = _vjp(d.function, (d.value,), has_aux, allow_int, transform)
         out_flat, out_tree = tree_flatten(result[0])
         if not holomorphic:
-            _check_real(transform, "output", out_flat)
+            names = leaf_names(result[0], "the output")
+            _check_real(transform, "output", out_flat, names)
         vjp_fn = result[1]
+        # integer leaves (allow_int) have no cotangent to batch: float0 blocks
+        diff_leaves = [x for x, diff in zip(d.leaves, d.differentiated) if diff]
 
         def pullback(*basis_leaves):
-            return vjp_fn(tree_unflatten(out_tree, basis_leaves))[0]
+            ct = tree_flatten(vjp_fn(tree_unflatten(out_tree, basis_leaves))[0])[0]
+            return [c for c, diff in zip(ct, d.differentiated) if diff]
 
-        cts = vmap(pullback)(*_basis(out_flat))  # each input's: (M,) + in.shape
+        # each differentiated input's: (M,) + in.shape
+        cts = vmap(pullback)(*_basis(out_flat)) if diff_leaves else []
         sizes = [math.prod(np.shape(o)) for o in out_flat]
-        cut = [_cut(c, sizes, 0) for c in tree_flatten(cts)[0]]
-        jac = _assemble(out_flat, out_tree, d.leaves, d.tree, lambda i, j: cut[j][i])
+        cut = iter([_cut(c, sizes, 0) for c in cts])
+        cut = [next(cut) if diff else None for diff in d.differentiated]
+
+        def block(i, j):
+            if cut[j] is None:
+                return float0_zeros(np.shape(out_flat[i]) + np.shape(d.leaves[j]))
+            return cut[j][i]
+
+        jac = _assemble(out_flat, out_tree, d.leaves, d.tree, block)
         return (jac, result[2]) if has_aux else jac
 
     return jacobian
@@ -227,7 +259,8 @@ def hvp(f: Callable, primals: Sequence, tangents: Sequence) -> tuple:
     primals = tree_unflatten(in_tree, primal_flat)
     tangents = tree_unflatten(in_tree, tangent_flat)
     argnums = tuple(range(len(primals)))
-    return jvp(grad(f, argnums), primals, tangents)[1]
+    gradient = _grad(f, argnums, False, False, None, "hvp")
+    return _jvp(gradient, primals, tangents, False, "hvp")[1]
 
 
 def elementwise_grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
@@ -244,7 +277,7 @@ def elementwise_grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
     @functools.wraps(f)
     def derivative(*args, **kwargs):
         d = _Differentiated(selector, f, args, kwargs)
-        out, vjp_fn = vjp(d.function, d.value)
+        out, vjp_fn = _vjp(d.function, (d.value,), False, False, "elementwise_grad")
         return vjp_fn(tree_map(constants.ones_like, out))[0]
 
     return derivative

@@ -334,4 +334,4 @@ def test_extend_primitive_prints_readably():
     def cube(x):
         return np.asarray(x) ** 3
 
-    assert "cube[kwargs=(), layout=(*,)] a" in str(ft.make_jaxpr(cube)(1.0))
+    assert "cube[kwargs=(), layout=(*,)] x" in str(ft.make_jaxpr(cube)(1.0))

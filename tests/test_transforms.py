@@ -293,11 +293,11 @@ def test_reverse_mode_from_a_jvp_rule_alone():
 def test_make_jaxpr_prints_a_readable_program():
     ir = ft.make_jaxpr(lambda x, y: fnp.sum(fnp.sin(x) * y, axis=0))(np.ones((2, 3)), 2.0)
     assert str(ir) == (
-        "{ lambda ; a:f64[2,3] b:f64[]. let\n"
-        "    c:f64[2,3] = sin a\n"
-        "    d:f64[2,3] = mul c b\n"
-        "    e:f64[3] = reduce_sum[axes=(0,)] d\n"
-        "  in (e,) }"
+        "{ lambda ; x:f64[2,3] y:f64[]. let\n"
+        "    a:f64[2,3] = sin x\n"
+        "    b:f64[2,3] = mul a y\n"
+        "    c:f64[3] = reduce_sum[axes=(0,)] b\n"
+        "  in (c,) }"
     )
     np.testing.assert_allclose(ir(np.ones((2, 3)), 2.0)[0], 4 * np.sin(1.0) * np.ones(3))
 

@@ -10,6 +10,10 @@ JVP with staged tangents and known primals leaves exactly the linear map
 
 from __future__ import annotations
 
+import inspect
+import re
+from collections.abc import Callable, Sequence
+
 from fntrans import errors
 from fntrans.core.aval import aval_of
 from fntrans.core.interpreter import Interpreter
@@ -96,8 +100,15 @@ class Staging(Interpreter):
         self.eqns.append(Eqn(prim, invars, [outvar], params))
         return StagingTracer(self, outvar)
 
-    def build(self, inputs, outputs) -> IR:
-        """The program from the staged ``inputs`` to ``outputs`` (tracers or values)."""
+    def build(
+        self,
+        inputs,
+        outputs,
+        in_names: Sequence[str] | None = None,
+        out_names: Sequence[str] | None = None,
+    ) -> IR:
+        """The program from the staged ``inputs`` to ``outputs`` (tracers or
+        values); ``in_names`` and ``out_names`` name them for the reader."""
         outvars = [self.var_of(x) for x in outputs]
         keys = list(self.constvars)
         return IR(
@@ -106,4 +117,59 @@ class Staging(Interpreter):
             [self.consts[k] for k in keys],
             self.eqns,
             outvars,
+            in_names,
+            out_names,
         )
+
+
+def parameter_names(f: Callable, n: int) -> list[str]:
+    """What ``f`` calls its first ``n`` positional arguments: its parameters'
+    names, ``args[i]`` for those taken by ``*args``, ``arg{i}`` when ``f`` has
+    no signature to read."""
+    try:
+        params = list(inspect.signature(f).parameters.values())
+    except (TypeError, ValueError):
+        params = []
+    names = []
+    for p in params:
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
+            names.append(p.name)
+            continue
+        if p.kind is p.VAR_POSITIONAL:
+            names += [f"{p.name}[{i}]" for i in range(n - len(names))]
+        break
+    names += [f"arg{i}" for i in range(len(names), n)]
+    return names[:n]
+
+
+def _path_text(path: tuple) -> str:
+    # no spaces, so that a name stays one word of the printed program
+    text = "".join(f"[{key!r}]" for key in path)
+    return re.sub(r"\s+", "_", re.sub(r",\s+", ",", text))
+
+
+def input_names(f: Callable, n: int, leaf_paths: Sequence[tuple]) -> tuple[list, list]:
+    """Names for the leaves of ``f``'s ``n`` positional arguments, given as
+    ``(position, path)`` pairs: in the printed program, the parameter's name
+    and the leaf's path (``params['W1']``); in error messages, the argument's
+    position and the path (``argument 0['W1']``).
+
+    >>> input_names(lambda params, x: None, 2, [(0, ("W1",)), (0, ("b1",)), (1, ())])
+    (["params['W1']", "params['b1']", 'x'], ["argument 0['W1']", "argument 0['b1']", 'argument 1'])
+    """
+    params = parameter_names(f, n)
+    labels, messages = [], []
+    for p, path in leaf_paths:
+        text = _path_text(path)
+        labels.append(params[p] + text)
+        messages.append(f"argument {p}{text}")
+    return labels, messages
+
+
+def output_names(leaf_paths: Sequence[tuple]) -> list[str]:
+    """A name for each leaf of a result, given by its path: ``out`` and the path.
+
+    >>> output_names([("W",), ("b", 0), ("b", 1)])
+    ["out['W']", "out['b'][0]", "out['b'][1]"]
+    """
+    return ["out" + _path_text(path) for path in leaf_paths]
