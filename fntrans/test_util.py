@@ -77,7 +77,8 @@ def check_grads(
         order: the highest order of derivative to check.
         modes: ``"fwd"``, ``"rev"``, or both.
         eps: the finite-difference step.
-        atol, rtol: tolerances (default 1e-5).
+        atol: the absolute tolerance (default 1e-5).
+        rtol: the relative tolerance (default 1e-5).
 
     Raises:
         AssertionError: where a derivative disagrees.

@@ -45,8 +45,9 @@ def diff(a, n: int = 1, axis: int = -1, prepend=np._NoValue, append=np._NoValue)
         a: the input, at least 1-d.
         n: how many times to take differences (0 returns ``a``).
         axis: the axis along which to take them (the last by default).
-        prepend, append: values put before and after ``a`` along ``axis``
-            first (scalars are broadcast to one slice).
+        prepend: values put before ``a`` along ``axis`` first (a scalar is
+            broadcast to one slice).
+        append: values put after ``a`` along ``axis`` first (likewise).
 
     Returns:
         ``a[1:] - a[:-1]`` along ``axis``, ``n`` times.

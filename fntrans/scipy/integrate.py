@@ -372,6 +372,12 @@ def odeint(
     Python control flow depends on values (``if t < 1:``) cannot be recorded
     and is called at every evaluation instead (slower).
 
+    SciPy's other options (``ml``, ``mu``, ``rtol``, ``atol``, ``tcrit``,
+    ``h0``, ``hmax``, ``hmin``, ``ixpr``, ``mxstep``, ``mxhnil``, ``mxordn``,
+    ``mxords``, ``printmessg``, ``tfirst``) mean what they mean in SciPy
+    (``rtol`` and ``atol`` default to about 1.5e-8) and apply to the backward
+    solves too.
+
     Args:
         func: ``func(y, t, *args)`` (``func(t, y, *args)`` with ``tfirst``),
             written with ``fntrans.numpy``; it must receive every traced value
@@ -381,14 +387,11 @@ def odeint(
             the initial time.
         args: extra arguments of ``func``: arrays, scalars or pytrees of them;
             their float leaves are differentiable.
-        Dfun, col_deriv: SciPy's Jacobian of ``func``, used by the forward
-            solve only (one-dimensional ``y0``).
+        Dfun: SciPy's Jacobian of ``func``, used by the forward solve only
+            (one-dimensional ``y0``).
+        col_deriv: ``Dfun`` gives derivatives down columns, as in SciPy.
         full_output: also return SciPy's information dictionary (outside
             transforms only).
-        ml, mu, rtol, atol, tcrit, h0, hmax, hmin, ixpr, mxstep, mxhnil,
-        mxordn, mxords, printmessg, tfirst: as in SciPy (``rtol`` and
-            ``atol`` default to about 1.5e-8); they apply to the backward
-            solves too.
 
     Returns:
         The states at ``t``, shape ``(len(t),) + y0.shape`` (and the

@@ -39,7 +39,8 @@ def convolve(in1, in2, mode: str = "full", method: str = "auto"):
     """The N-d convolution of ``in1`` and ``in2``, as ``scipy.signal.convolve``.
 
     Args:
-        in1, in2: arrays of the same number of dimensions.
+        in1: the first array.
+        in2: the second array, with as many dimensions as ``in1``.
         mode: ``"full"`` (every overlap), ``"valid"`` (complete overlaps only;
             one operand must be at least as large as the other in every
             dimension) or ``"same"`` (the centre of ``"full"``, shaped like ``in1``).
@@ -65,7 +66,8 @@ def correlate(in1, in2, mode: str = "full", method: str = "auto"):
     ``z[k] = sum_l in1[l] * conj(in2[l - k + N - 1])``.
 
     Args:
-        in1, in2: arrays of the same number of dimensions.
+        in1: the first array.
+        in2: the second array, with as many dimensions as ``in1``.
         mode: ``"full"``, ``"valid"`` or ``"same"``, as for ``convolve``.
         method: ``"auto"``, ``"direct"`` or ``"fft"``.
 
@@ -87,7 +89,8 @@ def fftconvolve(in1, in2, mode: str = "full", axes=None):
     """The convolution of ``in1`` and ``in2`` by FFT, as ``scipy.signal.fftconvolve``.
 
     Args:
-        in1, in2: arrays of the same number of dimensions.
+        in1: the first array.
+        in2: the second array, with as many dimensions as ``in1``.
         mode: ``"full"``, ``"valid"`` or ``"same"``.
         axes: the axes to convolve over (all by default); along the others the
             operands must have equal lengths or length 1, and are broadcast.
