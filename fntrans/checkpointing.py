@@ -12,6 +12,7 @@ from fntrans._flat_transforms import jvp_flat, pull_back, trace_shapes, vmap_fla
 from fntrans.core.interpreter import new_interpreter, tracing
 from fntrans.core.primitive import Primitive
 from fntrans.core.tracer import Tracer, new_handle
+from fntrans.interpreters.batching import Batch
 from fntrans.interpreters.reverse import Tape
 from fntrans.tree import tree_flatten, tree_unflatten
 
@@ -40,10 +41,18 @@ class Recording:
         ``owner`` (the transform that will process the call) that ``fun``
         closes over become trailing inputs of the program; they are returned,
         to be passed to the call with the arguments."""
-        with new_interpreter(_ClosureTape(owner)) as tape:
-            inputs = [tape.new_input(_below(a, owner)) for a in args]
+        # the program runs one transform below the owner, except below a vmap:
+        # that batches the program per example, so it is recorded on its tracers
+        below = None if isinstance(owner, Batch) else owner
+        with new_interpreter(_ClosureTape(below)) as tape:
+            inputs = [tape.new_input(_below(a, below)) for a in args]
             input_nodes = [(t.node, t.primal) for t in inputs]
-            outs = tuple(self.fun(*inputs))
+            # a constant of the tape (a copy of a value of an enclosing
+            # transform, fnp.zeros) is that value: the tracer itself dies here
+            outs = tuple(
+                o.primal if isinstance(o, Tracer) and o._interp is tape and o.node is None else o
+                for o in self.fun(*inputs)
+            )
         free = list(tape.free.values())
         ir = tape.as_ir(input_nodes + [(t.node, t.primal) for _, t in free], outs)
         # values computed from closed-over tracers alone never reached the
@@ -58,9 +67,15 @@ class Recording:
         self.ir = ir
         # the outputs one transform below the owner, as the call's results are
         self.first = tuple(
-            _below(o.primal if isinstance(o, Tracer) and o._interp is tape else o, owner)
+            _below(o.primal if isinstance(o, Tracer) and o._interp is tape else o, below)
             for o in outs
         )
+        if owner is not None and tracing(list(args) + closures)[0] is not owner:
+            # fun closes over tracers of a transform above the owner (the
+            # recording of an enclosing checkpoint, a grad inside it): that
+            # transform processes the call, on values at its own level, not
+            # the owner's; replaying the program computes them there
+            self.first = None
         return closures
 
     def evaluate(self, args):
