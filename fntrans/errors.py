@@ -190,6 +190,14 @@ def structure_mismatch(what: str, expected, given) -> TypeError:
     return TypeError(f"{what}: expected the structure {expected}, but got {given}.")
 
 
+def output_dtype_mismatch(what: str, expected, given) -> TypeError:
+    return TypeError(
+        f"{what}: expected dtype {expected}, but got dtype {given}. A custom rule's "
+        f"output has the dtype of the function's own output: convert it (fnp.real, "
+        f".astype) if that is what you mean."
+    )
+
+
 def concretization(operation: str, aval, sources=()) -> ConcretizationError:
     depends = f", which depends on {' and '.join(sources)}" if sources else ""
     return ConcretizationError(
@@ -221,13 +229,35 @@ def float_of_tracer(conversion: str) -> TypeError:
     )
 
 
-def batched_control_flow(operation: str, aval) -> ConcretizationError:
+def batched_control_flow(
+    operation: str, aval, transform: str = "vmap", sources=()
+) -> ConcretizationError:
+    """Python control flow or a conversion on a batched value: under ``vmap``,
+    naming the arguments it depends on (``sources``); under a transform that
+    batches internally (``jacfwd``, ``jacrev``, ``hessian``: their tangents or
+    cotangents, one per basis vector), naming that transform."""
+    shown = aval.str_short()
+    if transform != "vmap":
+        value = _BATCHED_BY.get(transform, "tangent or cotangent")
+        return ConcretizationError(
+            f"{operation} was applied to a {value} that {transform} batches ({shown} per "
+            f"basis vector): {transform} computes its derivatives along every basis "
+            f"vector at once, so the value differs for each. A custom derivative rule "
+            f"can branch on primal values only; use fnp.where (or fnp.maximum, "
+            f"fnp.clip, ...) for choices that depend on a {value}."
+        )
+    depends = f" The value depends on {' and '.join(sources)}." if sources else ""
     return ConcretizationError(
-        f"{operation} was applied to a value batched by vmap ({aval.str_short()} per "
+        f"{operation} was applied to a value batched by vmap ({shown} per "
         f"example), but a batch holds a different value for each example. Use "
         f"fnp.where (or fnp.maximum, fnp.clip, ...) for value-dependent choices "
-        f"inside vmap, or pass the argument with in_axes=None."
+        f"inside vmap, or pass the argument with in_axes=None.{depends}"
     )
+
+
+# what the transforms that batch internally batch: jacfwd its tangents, jacrev
+# its cotangents (a hessian both)
+_BATCHED_BY = {"jacfwd": "tangent", "jacrev": "cotangent"}
 
 
 def assign_to_enclosing(owner: str, current: str) -> TypeError:

@@ -23,7 +23,7 @@ from fntrans.primitives.joining import split
 from fntrans.primitives.shape import reshape
 from fntrans.tree import tree_flatten, tree_map, tree_unflatten
 from fntrans.tree.pytrees import leaf_names
-from fntrans.vectorize import vmap
+from fntrans.vectorize import vmap_named
 
 
 class _Differentiated:
@@ -147,7 +147,7 @@ def _jacfwd(f, argnums, has_aux, holomorphic, argnames, transform):
             return _jvp(d.function, (d.value,), (tangent,), has_aux, transform)
 
         out_axes = (None, -1, None) if has_aux else (None, -1)
-        result = vmap(pushforward, out_axes=out_axes)(*_basis(d.leaves))
+        result = vmap_named(pushforward, 0, out_axes, transform)(*_basis(d.leaves))
         out_flat, out_tree = tree_flatten(result[0])
         # each output tangent has shape out.shape + (N,): cut N into the inputs
         sizes = [math.prod(np.shape(x)) for x in d.leaves]
@@ -202,7 +202,7 @@ def _jacrev(f, argnums, has_aux, holomorphic, argnames, transform, allow_int=Fal
             return [c for c, diff in zip(ct, d.differentiated) if diff]
 
         # each differentiated input's: (M,) + in.shape
-        cts = vmap(pullback)(*_basis(out_flat)) if diff_leaves else []
+        cts = vmap_named(pullback, 0, 0, transform)(*_basis(out_flat)) if diff_leaves else []
         sizes = [math.prod(np.shape(o)) for o in out_flat]
         cut = iter([_cut(c, sizes, 0) for c in cts])
         cut = [next(cut) if diff else None for diff in d.differentiated]

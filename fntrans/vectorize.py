@@ -10,7 +10,7 @@ import numpy as np
 import optree
 
 from fntrans.core.interpreter import new_interpreter
-from fntrans.interpreters.batching import Batch, BatchTracer
+from fntrans.interpreters.batching import Batch
 from fntrans.tree import NAMESPACE
 
 
@@ -59,8 +59,14 @@ def vmap(f: Callable, in_axes: Any = 0, out_axes: Any = 0) -> Callable:
     >>> dot_rows(fnp.eye(2), fnp.array([3.0, 4.0]))
     array([3., 4.])
     """
-    _check_axis_spec("vmap", "in_axes", in_axes)
-    _check_axis_spec("vmap", "out_axes", out_axes)
+    return vmap_named(f, in_axes, out_axes, "vmap")
+
+
+def vmap_named(f: Callable, in_axes: Any, out_axes: Any, transform: str) -> Callable:
+    """``vmap`` for ``transform``, the name its errors give: the one the user
+    called (``jacfwd`` batches its tangents with it)."""
+    _check_axis_spec(transform, "in_axes", in_axes)
+    _check_axis_spec(transform, "out_axes", out_axes)
 
     @functools.wraps(f)
     def batched(*args, **kwargs):
@@ -70,7 +76,7 @@ def vmap(f: Callable, in_axes: Any = 0, out_axes: Any = 0) -> Callable:
         if isinstance(axes_spec, tuple):
             if len(axes_spec) != len(args):
                 raise ValueError(
-                    f"vmap: in_axes has {len(axes_spec)} entries, but the function was "
+                    f"{transform}: in_axes has {len(axes_spec)} entries, but the function was "
                     f"called with {len(args)} positional argument(s); give one entry per "
                     f"argument (or one int for all)."
                 )
@@ -78,25 +84,27 @@ def vmap(f: Callable, in_axes: Any = 0, out_axes: Any = 0) -> Callable:
             axes_spec = (axes_spec,) * len(args)
         call_args = (args, kwargs)
         spec = (axes_spec, {k: 0 for k in kwargs})
-        axes = _axis_leaves("vmap", "in_axes", spec, call_args, shown=in_axes)
+        axes = _axis_leaves(transform, "in_axes", spec, call_args, shown=in_axes)
         leaves, treedef = optree.tree_flatten(call_args, none_is_leaf=True, namespace=NAMESPACE)
-        size = _batch_size(leaves, axes)
-        with new_interpreter(Batch(size)) as interp:
+        size = _batch_size(leaves, axes, transform)
+        # the leaves' names are worked out only if an error needs them
+        names = functools.partial(_input_names, call_args)
+        with new_interpreter(Batch(size, transform, names)) as interp:
             inputs = [
                 leaf
                 if axis is None or leaf is None
-                else BatchTracer(interp, leaf, axis % np.ndim(leaf))
-                for leaf, axis in zip(leaves, axes)
+                else interp.new_input(leaf, axis % np.ndim(leaf), i)
+                for i, (leaf, axis) in enumerate(zip(leaves, axes))
             ]
             new_args, new_kwargs = optree.tree_unflatten(treedef, inputs)
             out = f(*new_args, **new_kwargs)
         out_leaves, out_tree = optree.tree_flatten(out, none_is_leaf=True, namespace=NAMESPACE)
-        out_axes_leaves = _axis_leaves("vmap", "out_axes", out_axes, out)
+        out_axes_leaves = _axis_leaves(transform, "out_axes", out_axes, out)
         for o, axis in zip(out_leaves, out_axes_leaves):
             ndim = np.ndim(o) + 1  # with the batch axis
             if axis is not None and not -ndim <= axis < ndim:
                 raise ValueError(
-                    f"vmap: out_axes={axis} is out of range for an output of shape "
+                    f"{transform}: out_axes={axis} is out of range for an output of shape "
                     f"{tuple(np.shape(o))} (with the batch axis: {ndim} dimension(s)); "
                     f"valid axes are {-ndim} to {ndim - 1}."
                 )
@@ -106,7 +114,14 @@ def vmap(f: Callable, in_axes: Any = 0, out_axes: Any = 0) -> Callable:
     return batched
 
 
-def _batch_size(leaves, axes) -> int:
+def _input_names(call_args) -> list[str]:
+    """What errors call each leaf of ``(args, kwargs)``, in flatten order:
+    ``argument 1``, ``argument 0['w']``, ``argument 'y'`` (a keyword argument)."""
+    paths = optree.tree_paths(call_args, none_is_leaf=True, namespace=NAMESPACE)
+    return [f"argument {p[1]!r}" + "".join(f"[{key!r}]" for key in p[2:]) for p in paths]
+
+
+def _batch_size(leaves, axes, transform: str = "vmap") -> int:
     sizes = []
     for i, (leaf, axis) in enumerate(zip(leaves, axes)):
         if axis is None or leaf is None:
@@ -114,20 +129,22 @@ def _batch_size(leaves, axes) -> int:
         shape = np.shape(leaf)
         if not shape:
             raise ValueError(
-                f"vmap: input {i} has shape () (a scalar), which has no axis to map over; "
+                f"{transform}: input {i} has shape () (a scalar), which has no axis to map over; "
                 f"give it in_axes None to use the same value for every example, or add "
                 f"an axis to map."
             )
         if not -len(shape) <= axis < len(shape):
             raise ValueError(
-                f"vmap: in_axes={axis} is out of range for input {i}, which has shape "
+                f"{transform}: in_axes={axis} is out of range for input {i}, which has shape "
                 f"{tuple(shape)} ({len(shape)} dimension(s)); valid axes are "
                 f"{-len(shape)} to {len(shape) - 1}, or None to leave it unmapped."
             )
         sizes.append((i, shape[axis], tuple(shape)))
     if not sizes:
-        raise ValueError("vmap needs at least one input with a mapped axis (not all in_axes None).")
+        raise ValueError(
+            f"{transform} needs at least one input with a mapped axis (not all in_axes None)."
+        )
     if len({s for _, s, _ in sizes}) > 1:
         listed = ", ".join(f"input {i} of shape {shape} has size {s}" for i, s, shape in sizes)
-        raise ValueError(f"vmap got inconsistent sizes for the mapped axis: {listed}.")
+        raise ValueError(f"{transform} got inconsistent sizes for the mapped axis: {listed}.")
     return sizes[0][1]

@@ -101,6 +101,106 @@ def test_custom_jvp_without_a_rule_raises():
         ft.grad(f)(1.0)
 
 
+def sin_with_rule_output(primal_out):
+    """sin, with a rule whose primal output is ``primal_out(x)`` (and a correct tangent)."""
+
+    @ft.custom_jvp
+    def f(x):
+        return fnp.sin(x)
+
+    f.defjvp(lambda primals, tangents: (primal_out(primals[0]), fnp.cos(primals[0]) * tangents[0]))
+    return f
+
+
+@pytest.mark.parametrize(
+    "transform",
+    [
+        lambda f: ft.jvp(f, (X,), (X,)),
+        lambda f: ft.grad(lambda x: fnp.sum(f(x)))(X),
+        lambda f: ft.make_jaxpr(lambda x: ft.jvp(f, (x,), (x,)))(X),
+        lambda f: ft.vmap(lambda x: ft.jvp(f, (x,), (x,)))(np.stack([X, X])),
+        lambda f: ft.jvp(ft.vmap(f), (np.stack([X, X]),), (np.stack([X, X]),)),
+    ],
+    ids=["jvp", "grad", "make_jaxpr", "vmap_of_jvp", "jvp_of_vmap"],
+)
+def test_custom_jvp_rule_primal_output_is_checked_against_the_function_in_every_mode(transform):
+    f = sin_with_rule_output(lambda x: fnp.sin(x)[:2])
+    msg = "custom_jvp rule of f: the primal output: expected shape (3,), but got shape (2,)."
+    with pytest.raises(ValueError, match=re.escape(msg)):
+        transform(f)
+
+
+def test_custom_jvp_rule_primal_output_of_another_kind_of_dtype_raises():
+    f = sin_with_rule_output(lambda x: fnp.sin(x) + 0j)
+    with pytest.raises(
+        TypeError,
+        match=re.escape(
+            "custom_jvp rule of f: the primal output: expected dtype float64, but got dtype complex128."
+        ),
+    ):
+        ft.jvp(f, (X,), (X,))
+
+
+def test_custom_jvp_rule_primal_output_of_another_precision_takes_the_functions_dtype():
+    f = sin_with_rule_output(lambda x: fnp.sin(x).astype(np.float64))
+    out, out_dot = ft.jvp(f, (X.astype(np.float32),), (X.astype(np.float32),))
+    assert out.dtype == out_dot.dtype == np.float32
+    np.testing.assert_allclose(out, np.sin(X), rtol=1e-6)
+
+
+def test_custom_jvp_rule_primal_output_of_a_pytree_function_is_checked_leaf_by_leaf():
+    @ft.custom_jvp
+    def f(x):
+        return {"a": x, "b": fnp.sum(x)}
+
+    f.defjvp(lambda p, t: ({"a": p[0], "b": p[0]}, {"a": t[0], "b": fnp.sum(t[0])}))
+    msg = "custom_jvp rule of f: the primal output: expected shape (), but got shape (3,)."
+    with pytest.raises(ValueError, match=re.escape(msg)):
+        ft.jvp(f, (X,), (X,))
+
+
+def test_forward_mode_traces_the_function_once_per_argument_type():
+    calls = []
+
+    @ft.custom_jvp
+    def f(x):
+        calls.append(1)
+        return fnp.sin(x)
+
+    f.defjvp(lambda p, t: (fnp.sin(p[0]), fnp.cos(p[0]) * t[0]))
+    for _ in range(3):
+        np.testing.assert_allclose(ft.jvp(f, (X,), (X,))[1], np.cos(X) * X)
+    assert calls == [1]  # one abstract trace for the output's type, then a comparison
+    ft.jvp(f, (X[:2],), (X[:2],))
+    assert calls == [1, 1]
+
+
+def test_forward_mode_follows_a_function_whose_output_type_changed():
+    size = [3]
+
+    @ft.custom_jvp
+    def f(x):
+        return fnp.sin(x)[: size[0]]
+
+    f.defjvp(lambda p, t: (fnp.sin(p[0])[: size[0]], (fnp.cos(p[0]) * t[0])[: size[0]]))
+    assert ft.jvp(f, (X,), (X,))[0].shape == (3,)
+    size[0] = 2  # the rule follows: no stale type may reject it
+    assert ft.jvp(f, (X,), (X,))[0].shape == (2,)
+
+
+def test_forward_mode_evaluates_a_function_that_needs_concrete_values():
+    @ft.custom_jvp
+    def f(x):
+        if np.all(x > 0):  # Python control flow on the value
+            return np.asarray(scipy.special.expit(x))  # SciPy on the plain array
+        return x
+
+    f.defjvp(lambda p, t: (f(p[0]), scipy.special.expit(p[0]) * (1 - f(p[0])) * t[0]))
+    out, out_dot = ft.jvp(f, (X,), (X,))
+    np.testing.assert_allclose(out, scipy.special.expit(X))
+    np.testing.assert_allclose(out_dot, scipy.special.expit(X) * (1 - scipy.special.expit(X)) * X)
+
+
 # ---- custom_vjp ----
 
 

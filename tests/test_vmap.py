@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 import fntrans as ft
 import fntrans.numpy as fnp
+from tests.fake_backend import assert_on_backend, to_host
 from tests.op_cases import OP_CASES
 from tests.strategies import draw_args
 
@@ -43,7 +44,7 @@ def batch_of(examples, axis):
 @given(data=st.data())
 def test_vmap_equals_stacking_examples(case, shapes, data):
     examples = [draw_args(data, case, shapes) for _ in range(BATCH)]
-    expected = np.stack([np.asarray(case.fn(*ex)) for ex in examples])
+    expected = np.stack([np.asarray(to_host(case.fn(*ex))) for ex in examples])
     for in_axes in in_axes_variants(shapes):
         if any(a is None for a in in_axes):
             # unbatched arguments are the same for every example
@@ -51,7 +52,7 @@ def test_vmap_equals_stacking_examples(case, shapes, data):
                 [ex[j] if a is not None else examples[0][j] for j, a in enumerate(in_axes)]
                 for ex in examples
             ]
-            want = np.stack([np.asarray(case.fn(*ex)) for ex in examples_here])
+            want = np.stack([np.asarray(to_host(case.fn(*ex))) for ex in examples_here])
         else:
             examples_here, want = examples, expected
         batched_args = [
@@ -59,7 +60,10 @@ def test_vmap_equals_stacking_examples(case, shapes, data):
             for j, a in enumerate(in_axes)
         ]
         got = ft.vmap(case.fn, in_axes=in_axes)(*batched_args)
-        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12, err_msg=f"in_axes={in_axes}")
+        assert_on_backend(got)
+        np.testing.assert_allclose(
+            to_host(got), want, rtol=1e-12, atol=1e-12, err_msg=f"in_axes={in_axes}"
+        )
 
 
 def test_out_axes_and_unbatched_outputs():
@@ -166,6 +170,74 @@ def test_control_flow_on_a_batched_value_raises():
     with pytest.raises(ft.ConcretizationError, match=re.escape(msg)):
         ft.vmap(lambda x: x if x > 0 else -x)(np.ones(3))
     assert ft.vmap(lambda x: fnp.where(x > 0, x, -x))(np.array([-1.0, 2.0])).tolist() == [1.0, 2.0]
+
+
+@pytest.mark.parametrize(
+    ("f", "args", "kwargs", "in_axes", "source"),
+    [
+        (lambda x, y: x if y > 0 else -x, (np.ones(3), np.ones(3)), {}, 0, "argument 1"),
+        (
+            lambda x, y: x if x + y > 0 else -x,
+            (np.ones(3),) * 2,
+            {},
+            0,
+            "argument 0 and argument 1",
+        ),
+        (lambda x, y: x if x * y > 0 else -x, (np.ones(3), 1.0), {}, (0, None), "argument 0"),
+        (
+            lambda p: p["w"] if p["b"][1] > 0 else -p["w"],
+            ({"w": np.ones(3), "b": [1.0, np.ones(3)]},),
+            {},
+            ({"w": 0, "b": [None, 0]},),
+            "argument 0['b'][1]",
+        ),
+        (lambda x, y=None: x if y < 0 else -x, (np.ones(3),), {"y": np.ones(3)}, 0, "argument 'y'"),
+    ],
+    ids=["second", "both", "unmapped-not-named", "pytree-leaf", "keyword"],
+)
+def test_control_flow_on_a_batched_value_names_its_arguments(f, args, kwargs, in_axes, source):
+    with pytest.raises(ft.ConcretizationError) as error:
+        ft.vmap(f, in_axes=in_axes)(*args, **kwargs)
+    assert str(error.value).endswith(f"in_axes=None. The value depends on {source}.")
+
+
+def test_control_flow_in_a_nested_vmap_names_the_argument_of_the_vmap_batching_it():
+    def outer(scale, x):
+        return ft.vmap(lambda y: y if x > 0 else -y)(scale * np.ones(2))
+
+    with pytest.raises(ft.ConcretizationError, match=re.escape("depends on argument 1.")):
+        ft.vmap(outer)(np.ones(3), np.ones(3))
+
+    def inner_branches(x):  # on the inner vmap's argument 1 (the outer has only one)
+        inner = ft.vmap(lambda z, y: x if y > 0 else z, in_axes=(None, 0))
+        return inner(1.0, x * np.ones(2))
+
+    with pytest.raises(ft.ConcretizationError, match=re.escape("depends on argument 1.")):
+        ft.vmap(inner_branches)(np.ones(3))
+
+
+def test_batched_values_made_only_from_constants_are_the_same_for_every_example():
+    # an array made inside the function is unbatched until a batched value reaches it
+    def f(x):
+        c = fnp.zeros(2)
+        c[0] = 1.0
+        assert bool(c[0] > 0)  # concrete: the same for every example
+        c[1] = x
+        return c
+
+    np.testing.assert_array_equal(ft.vmap(f)(np.array([2.0, 3.0])), [[1.0, 2.0], [1.0, 3.0]])
+
+
+def test_a_transform_batching_internally_names_itself_in_errors():
+    from fntrans.vectorize import vmap_named
+
+    with pytest.raises(ft.ConcretizationError) as error:
+        vmap_named(lambda t: t if t > 0 else -t, 0, 0, "jacfwd")(np.ones(3))
+    message = str(error.value)
+    assert message.startswith("bool() was applied to a tangent that jacfwd batches (bool[] per")
+    assert "vmap" not in message and "argument" not in message
+    with pytest.raises(ValueError, match=re.escape("jacrev: out_axes=2 is out of range")):
+        vmap_named(lambda t: t, 0, 2, "jacrev")(np.ones(3))
 
 
 def test_mapped_output_with_out_axes_none_raises():

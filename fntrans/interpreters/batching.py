@@ -4,9 +4,18 @@ A ``BatchTracer`` holds the batched value and ``bdim``, the position of its
 batch axis (``None``: the same for every example). A primitive's batching
 rule ``batch(prim, args, dims, **params) -> (out, out_dim)`` computes all
 examples at once, usually by binding the same primitive on the whole batch.
+
+Each tracer also knows which of the transform's inputs it depends on
+(``sources``, a bit mask over the inputs, one OR per primitive), so that an
+error can name the argument a batched value came from; the names themselves
+are computed only when such an error is raised. A batched tracer's mask is
+never 0 (-1: from inputs without names), so a primitive whose inputs' masks
+are all 0 is the same for every example.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable, Sequence
 
 from fntrans import errors
 from fntrans.core.aval import ShapedArray, shape_of
@@ -19,12 +28,15 @@ from fntrans.primitives.shape import move_axis
 
 
 class BatchTracer(Tracer):
-    __slots__ = ("val", "bdim")
+    __slots__ = ("val", "bdim", "sources")
 
-    def __init__(self, interp, val, bdim):
+    def __init__(self, interp, val, bdim, sources=None):
         self._interp = interp
         self.val = val
         self.bdim = bdim
+        if sources is None:  # an input of a batch without names
+            sources = 0 if bdim is None else -1
+        self.sources = sources  # bit i set: depends on the transform's input i
 
     @property
     def aval(self):
@@ -56,19 +68,43 @@ class BatchTracer(Tracer):
 
     def _concrete_or_raise(self, operation):
         if self.bdim is not None:
-            raise errors.batched_control_flow(operation, self.aval)
+            interp = self._interp
+            names = interp.source_names(self.sources)
+            raise errors.batched_control_flow(operation, self.aval, interp.name, names)
         v = self.val  # the same for every example: the transform below says the rest
         return v._concrete_or_raise(operation) if isinstance(v, Tracer) else v
 
 
 class Batch(Interpreter):
-    """The batching interpreter for one ``vmap``, over ``axis_size`` examples."""
+    """The batching interpreter for one ``vmap``, over ``axis_size`` examples.
 
-    __slots__ = ("axis_size",)
+    ``name`` is the transform the user called (``jacfwd`` batches with it too);
+    ``input_names``, if given, returns a name for each input, by position
+    (``argument 1``, ``argument 0['w']``): it is called only for an error.
+    """
 
-    def __init__(self, axis_size: int, name: str = "vmap"):
+    __slots__ = ("axis_size", "input_names")
+
+    def __init__(
+        self,
+        axis_size: int,
+        name: str = "vmap",
+        input_names: Callable[[], Sequence[str]] | None = None,
+    ):
         super().__init__(name)
         self.axis_size = axis_size
+        self.input_names = input_names
+
+    def new_input(self, value, bdim: int, position: int) -> BatchTracer:
+        """The tracer of input ``position``, batched along ``bdim``."""
+        return BatchTracer(self, value, bdim, 1 << position)
+
+    def source_names(self, sources: int) -> list[str]:
+        """The names of the inputs in the bit mask ``sources``, in input order."""
+        if sources <= 0 or self.input_names is None:  # none, or from unnamed inputs
+            return []
+        names = self.input_names()
+        return [name for i, name in enumerate(names) if sources >> i & 1]
 
     def lift(self, value) -> BatchTracer:
         """A value that is the same for every example, as an assignable handle."""
@@ -77,26 +113,28 @@ class Batch(Interpreter):
     def process_primitive(self, prim, args, params):
         vals, dims = [], []
         own = False  # whether a tracer of this transform is among the inputs
+        sources = 0
         for a in args:
             if type(a) is BatchTracer and a._interp is self:
                 own = True
                 vals.append(a.val)
                 dims.append(a.bdim)
+                sources |= a.sources
             else:
                 vals.append(a)
                 dims.append(None)
-        if all(d is None for d in dims):  # the same for every example
+        if not sources:  # the same for every example
             ans = prim.bind(*vals, **params)
             return self.lift_all(ans, prim.multiple_results) if own else ans
         if prim.batch is None:
             raise errors.missing_rule(prim.name, "batching")
         out, out_dim = prim.batch(prim, vals, dims, **params)
         if prim.multiple_results:
-            return tuple(self.wrap(o, d) for o, d in zip(out, out_dim))
-        return self.wrap(out, out_dim)
+            return tuple(self.wrap(o, d, sources) for o, d in zip(out, out_dim))
+        return self.wrap(out, out_dim, sources)
 
-    def wrap(self, val, bdim):
-        return val if bdim is None else BatchTracer(self, val, bdim)
+    def wrap(self, val, bdim, sources=None):
+        return val if bdim is None else BatchTracer(self, val, bdim, sources)
 
     def unbatch(self, out, axis):
         """An output of the batched function as a value with its batch axis at
@@ -110,7 +148,7 @@ class Batch(Interpreter):
         if axis is None:
             if batched:
                 raise ValueError(
-                    "vmap: out_axes is None for an output that varies across the batch; "
+                    f"{self.name}: out_axes is None for an output that varies across the batch; "
                     "give it an axis to map."
                 )
             return out
