@@ -26,6 +26,7 @@ from fntrans.api import (
 from fntrans.checkpointing import checkpoint
 from fntrans.core.config import config
 from fntrans.custom import custom_jvp, custom_vjp
+from fntrans.device import default_device, device_put, devices
 from fntrans.errors import ConcretizationError, UnexpectedTracerError
 from fntrans.jacobians import elementwise_grad, hessian, hvp, jacfwd, jacrev
 from fntrans.vectorize import vmap
@@ -39,6 +40,9 @@ __all__ = [
     "config",
     "custom_jvp",
     "custom_vjp",
+    "default_device",
+    "device_put",
+    "devices",
     "elementwise_grad",
     "float0",
     "extend",

@@ -25,7 +25,7 @@ def trace_shapes(fun, avals) -> tuple:
 def jvp_flat(fun, primals, tangents) -> tuple:
     """``(outs, out_tangents)`` of ``fun`` at ``primals`` along ``tangents``
     (``None`` is a zero tangent); every output tangent is an array."""
-    with new_interpreter(JVP()) as interp:
+    with new_interpreter(JVP(), primals) as interp:
         outs = fun(*(JVPTracer(interp, p, instantiate(t, p)) for p, t in zip(primals, tangents)))
     values, out_tangents = [], []
     for o in outs:
@@ -38,7 +38,7 @@ def jvp_flat(fun, primals, tangents) -> tuple:
 def pull_back(fun, args, needs, cts) -> tuple:
     """Cotangents of ``args`` (``None`` where not ``needs``) for cotangents
     ``cts`` of ``fun(*args)``'s flat outputs, by running ``fun`` under a fresh tape."""
-    with new_interpreter(Tape("call")) as tape:
+    with new_interpreter(Tape("call"), args) as tape:
         inputs = [tape.new_input(a) if need else a for a, need in zip(args, needs)]
         input_nodes = [t.node if need else None for t, need in zip(inputs, needs)]
         outs = fun(*inputs)
@@ -53,7 +53,7 @@ def vmap_flat(fun, dims):
 
     def batched(*args):
         size = next(a.shape[d] for a, d in zip(args, dims) if d is not None)
-        with new_interpreter(Batch(size)) as interp:
+        with new_interpreter(Batch(size), args) as interp:
             inputs = [a if d is None else BatchTracer(interp, a, d) for a, d in zip(args, dims)]
             outs = fun(*inputs)
         return tuple(interp.unbatch(o, 0) for o in outs)

@@ -153,7 +153,7 @@ def _value_and_grad(f, argnums, has_aux, holomorphic, argnames, transform, allow
             flat.append(leaves)
             treedefs.append(treedef)
             masks.append(differentiated)
-        with new_interpreter(Tape(transform)) as tape:
+        with new_interpreter(Tape(transform), flat) as tape:
             inputs = [
                 [tape.new_input(x) if d else x for x, d in zip(leaves, mask)]
                 for leaves, mask in zip(flat, masks)
@@ -237,7 +237,7 @@ def vjp(f: Callable, *primals: Any, has_aux: bool = False, allow_int: bool = Fal
 
 def _vjp(f, primals, has_aux, allow_int, transform):
     flat, in_tree, differentiated = primal_leaves(primals, transform, allow_int)
-    with new_interpreter(Tape(transform)) as tape:
+    with new_interpreter(Tape(transform), flat) as tape:
         inputs = [tape.new_input(x) if d else x for x, d in zip(flat, differentiated)]
         input_nodes = [t.node if d else None for t, d in zip(inputs, differentiated)]
         out = f(*tree_unflatten(in_tree, inputs))
@@ -287,7 +287,7 @@ def jvp(f: Callable, primals: Sequence, tangents: Sequence, has_aux: bool = Fals
 
 def _jvp(f, primals, tangents, has_aux, transform):
     primal_flat, tangent_flat, in_tree = check_primals_tangents(transform, primals, tangents)
-    with new_interpreter(JVP(transform)) as interp:
+    with new_interpreter(JVP(transform), primal_flat) as interp:
         inputs = [JVPTracer(interp, p, t) for p, t in zip(primal_flat, tangent_flat)]
         out = f(*tree_unflatten(in_tree, inputs))
         out, aux = split_aux(out, has_aux, transform)
@@ -327,9 +327,9 @@ def linearize(f: Callable, *primals: Any):
     np.float64(2.0)
     """
     primal_flat, in_tree, _ = primal_leaves(primals, "linearize")
-    with new_interpreter(Staging("linearize")) as staging:
+    with new_interpreter(Staging("linearize"), primal_flat) as staging:
         tangent_in = [staging.new_input(aval_of(p)) for p in primal_flat]
-        with new_interpreter(JVP("linearize")) as interp:
+        with new_interpreter(JVP("linearize"), primal_flat) as interp:
             inputs = [JVPTracer(interp, p, t) for p, t in zip(primal_flat, tangent_in)]
             out = f(*tree_unflatten(in_tree, inputs))
         out_flat, out_tree = tree_flatten(out)

@@ -44,7 +44,7 @@ class Recording:
         # the program runs one transform below the owner, except below a vmap:
         # that batches the program per example, so it is recorded on its tracers
         below = None if isinstance(owner, Batch) else owner
-        with new_interpreter(_ClosureTape(below)) as tape:
+        with new_interpreter(_ClosureTape(below), args) as tape:
             inputs = [tape.new_input(_below(a, below)) for a in args]
             input_nodes = [(t.node, t.primal) for t in inputs]
             # a constant of the tape (a copy of a value of an enclosing

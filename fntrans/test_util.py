@@ -7,31 +7,32 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from fntrans.api import jvp, vjp
+from fntrans.backend import module_of, to_host
 from fntrans.tree import tree_flatten, tree_map
 
 _DEFAULT_TOL = 1e-5
 
 
 def _to_float64(x):
-    x = np.asarray(x)
-    if x.dtype.kind == "c":
-        return x.astype(np.complex128)
-    return x.astype(np.float64)
+    xp = module_of(x)  # on the backend of x: a CuPy array stays on its device
+    x = xp.asarray(x)
+    return x.astype(xp.complex128 if x.dtype.kind == "c" else xp.float64)
 
 
 def _random_like(rng, x):
-    x = np.asarray(x)
+    xp = module_of(x)
+    x = xp.asarray(x)
     sample = rng.standard_normal(x.shape)
     if x.dtype.kind == "c":
         sample = sample + 1j * rng.standard_normal(x.shape)
-    return sample.astype(x.dtype)
+    return xp.asarray(sample.astype(x.dtype))
 
 
 def _inner(xs, ys) -> float:
     """Real inner product of two pytrees, ``Re sum(conj(x) * y)``."""
     total = 0.0
     for x, y in zip(tree_flatten(xs)[0], tree_flatten(ys)[0]):
-        total += float(np.real(np.sum(np.conj(np.asarray(x)) * np.asarray(y))))
+        total += float(np.real(np.sum(np.conj(to_host(x)) * to_host(y))))
     return total
 
 
@@ -40,7 +41,12 @@ def _numerical_jvp(f, args, tangents, eps):
         return f(*tree_map(lambda x, t: x + sign * eps * t, args, tangents))
 
     plus, minus = shifted(1.0), shifted(-1.0)
-    return tree_map(lambda p, m: (np.asarray(p) - np.asarray(m)) / (2 * eps), plus, minus)
+
+    def difference(p, m):
+        xp = module_of(p)
+        return (xp.asarray(p) - xp.asarray(m)) / (2 * eps)
+
+    return tree_map(difference, plus, minus)
 
 
 def _assert_close(actual, expected, atol, rtol, what):
@@ -49,7 +55,7 @@ def _assert_close(actual, expected, atol, rtol, what):
     if a_tree != e_tree:
         raise AssertionError(f"{what}: structure {a_tree} differs from {e_tree}")
     for a, e in zip(a_flat, e_flat):
-        a, e = np.asarray(a), np.asarray(e)
+        a, e = to_host(a), to_host(e)
         if a.shape != e.shape:
             raise AssertionError(f"{what}: shape {a.shape} differs from {e.shape}")
         np.testing.assert_allclose(a, e, atol=atol, rtol=rtol, err_msg=what)

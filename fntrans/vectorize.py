@@ -89,7 +89,7 @@ def vmap_named(f: Callable, in_axes: Any, out_axes: Any, transform: str) -> Call
         size = _batch_size(leaves, axes, transform)
         # the leaves' names are worked out only if an error needs them
         names = functools.partial(_input_names, call_args)
-        with new_interpreter(Batch(size, transform, names)) as interp:
+        with new_interpreter(Batch(size, transform, names), leaves) as interp:
             inputs = [
                 leaf
                 if axis is None or leaf is None

@@ -6,6 +6,8 @@ import numpy as np
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+from tests.fake_backend import to_backend
+
 
 def _push_away(v, away_from):
     """``v`` moved to at least 0.1 from each kink (mapping, not filtering, so no
@@ -32,7 +34,13 @@ def _distinct_values(data, n, low, high):
 
 
 def draw_args(data, case, shapes, dtype=np.float64, with_imag=False):
-    """Arguments of ``case`` with the given shapes, drawn from its domain."""
+    """Arguments of ``case`` with the given shapes, drawn from its domain, on the
+    backend that the tests run on (tests/conftest.py's ``--backend``)."""
+    return to_backend(draw_host_args(data, case, shapes, dtype, with_imag))
+
+
+def draw_host_args(data, case, shapes, dtype=np.float64, with_imag=False):
+    """``draw_args`` as NumPy arrays, whatever the tests' backend."""
     if case.draw is not None:
         args = case.draw(data, shapes, with_imag=with_imag)
         return [np.asarray(a) if with_imag else np.asarray(a).astype(dtype) for a in args]

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 import fntrans as ft
 import fntrans.numpy as fnp
 from fntrans.interpreters import batching
+from tests.fake_backend import assert_on_backend, to_backend, to_host
 from tests.op_cases import OP_CASES
 from tests.strategies import draw_args
 
@@ -25,7 +26,14 @@ IDS = [f"{case.name}-{'x'.join(str(s) for s in shapes)}" for case, shapes in CAS
 
 
 def numerical_jacobian(f, args, argnum, eps=1e-6):
-    """Central differences, one column per input element: shape out.shape + in.shape."""
+    """Central differences, one column per input element: shape out.shape + in.shape
+    (computed on the host, with ``f`` evaluated on the tests' backend)."""
+    f_on_backend = f
+
+    def f(*a):
+        return to_host(f_on_backend(*to_backend(list(a))))
+
+    args = to_host(list(args))
     x = np.asarray(args[argnum], dtype=float)
     out_shape = np.shape(f(*args))
     columns = []
@@ -53,6 +61,8 @@ def test_jacobians_match_finite_differences_and_each_other(case, shapes, data):
         forward = ft.jacfwd(case.fn, argnums=argnum)(*args)
         reverse = ft.jacrev(case.fn, argnums=argnum)(*args)
         assert forward.shape == reverse.shape == expected.shape
+        assert_on_backend((forward, reverse))
+        forward, reverse = to_host(forward), to_host(reverse)
         np.testing.assert_allclose(forward, expected, rtol=1e-6, atol=1e-6)
         np.testing.assert_allclose(reverse, forward, rtol=1e-12, atol=1e-12)
 
@@ -75,11 +85,14 @@ def test_hessian_is_symmetric_and_hvp_agrees(case, data):
     rest = args[1:]
     H = ft.hessian(lambda x: scalar(x, *rest))(x)
     n = max(x.size, 1)
-    H2 = np.reshape(H, (n, n))
-    np.testing.assert_allclose(H2, H2.T, rtol=1e-9, atol=1e-9)
     v = np.cos(np.arange(n)).reshape(np.shape(x))
-    (hv,) = ft.hvp(lambda x: scalar(x, *rest), (x,), (v,))
-    np.testing.assert_allclose(np.reshape(hv, n), H2 @ np.reshape(v, n), rtol=1e-9, atol=1e-9)
+    (hv,) = ft.hvp(lambda x: scalar(x, *rest), (x,), (to_backend(v),))
+    assert_on_backend((H, hv))
+    H2 = np.reshape(to_host(H), (n, n))
+    np.testing.assert_allclose(H2, H2.T, rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(
+        np.reshape(to_host(hv), n), H2 @ np.reshape(v, n), rtol=1e-9, atol=1e-9
+    )
 
 
 def test_jacobian_of_pytrees_is_nested_output_around_input():
@@ -158,3 +171,17 @@ def test_jacobian_of_integer_input_raises():
         ),
     ):
         ft.jacrev(lambda x: x, argnums=1)(np.ones(2))
+
+
+def test_control_flow_on_a_batched_tangent_names_the_jacobian():
+    @ft.custom_jvp
+    def f(x):
+        return fnp.sin(x)
+
+    @f.defjvp
+    def f_jvp(primals, tangents):
+        (x,), (t,) = primals, tangents
+        return fnp.sin(x), (fnp.cos(x) * t if t[0] > 0 else t)
+
+    with pytest.raises(ft.ConcretizationError, match="a tangent that jacfwd batches"):
+        ft.jacfwd(f)(np.ones(2))

@@ -28,6 +28,7 @@ LAYERS = [
         "fntrans.custom",
         "fntrans.checkpointing",
         "fntrans.extend",
+        "fntrans.device",
     ],
     ["fntrans.jacobians", "fntrans.test_util", "fntrans.optimizers", "fntrans.scipy"],
     ["fntrans.compat"],

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import threading
 
+from fntrans import backend
 from fntrans.core.config import user_location, warnings_at_user_lines
 from fntrans.core.tracer import Tracer
 
@@ -37,7 +38,7 @@ class Interpreter:
     and ``records`` if it stages a program.
     """
 
-    __slots__ = ("level", "alive", "name", "origin")
+    __slots__ = ("level", "alive", "name", "origin", "backend")
     # "forward" or "reverse" for the interpreters of automatic differentiation
     differentiates: str | None = None
     # whether it records a program that a later transform may differentiate
@@ -49,6 +50,8 @@ class Interpreter:
         self.level = -1
         self.alive = False
         self.origin = None  # (filename, line, function) of the user's code that applied it
+        # the array module of its inputs, where arrays made from nothing go
+        self.backend = backend.current_module()
 
     def process_primitive(self, prim, args, params):
         raise NotImplementedError
@@ -69,26 +72,61 @@ class Interpreter:
 
 
 @contextlib.contextmanager
-def new_interpreter(interp: Interpreter):
+def new_interpreter(interp: Interpreter, inputs=()):
     """Pushes ``interp`` for the duration of a transform and retires it after.
+
+    ``inputs`` (arrays, or lists of them) give the transform its backend: the
+    array module where the arrays it makes from nothing (``fnp.zeros(3)``,
+    seeds, bases) are made. Without arrays among them it is the enclosing
+    transform's, or this thread's default.
 
     Popping happens in ``finally``, so an error inside a traced function never
     leaves an interpreter behind. A tracer that outlives its interpreter is a
     leak, reported when it is next used.
     """
     stack = _state.stack
+    interp.backend = _backend_of(inputs, stack)
     interp.origin = user_location()
     interp.level = len(stack)
     interp.alive = True
     # the outermost transform points NumPy's warnings at the user's lines
     attributed = _NO_CONTEXT if stack else warnings_at_user_lines()
     stack.append(interp)
+    defaults = backend._defaults
+    previous, defaults.transform = defaults.transform, interp.backend
     try:
         with attributed:
             yield interp
     finally:
         interp.alive = False
         stack.pop()
+        defaults.transform = previous
+
+
+def _backend_of(inputs, stack):
+    found = _module_among(inputs) if inputs else None
+    return backend.current_module() if found is None else found
+
+
+def _module_among(values):
+    """The array module of the first array among ``values`` (nested lists and
+    tuples too; a tracer counts as its transform's backend), or None."""
+    for v in values:
+        if type(v) is list or type(v) is tuple:
+            found = _module_among(v)
+        elif isinstance(v, Tracer):
+            found = v._interp.backend
+        else:  # None for scalars and abstract values
+            found = backend.known_module(v)
+        if found is not None:
+            return found
+    return None
+
+
+def current_module() -> object:
+    """The array module where arrays made from nothing go now: the innermost
+    transform's backend, or outside transforms this thread's default."""
+    return backend.current_module()
 
 
 def tracing(values) -> list:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import itertools
 
+from fntrans import backend
 from fntrans.backend import array_module
 from fntrans.core.aval import aval_of
 from fntrans.core.interpreter import Interpreter
@@ -129,7 +130,9 @@ class Tape(Interpreter):
         """
         self.walking_back = True
         try:
-            return self._walk_back(out_nodes, cts, keep)
+            # constants the rules make go where the forward pass's values are
+            with backend.transform_module(self.backend):
+                return self._walk_back(out_nodes, cts, keep)
         finally:
             self.walking_back = False
 

@@ -15,6 +15,7 @@ import weakref
 import numpy as np
 
 from fntrans import errors
+from fntrans.backend import known_module
 from fntrans.core import constants
 from fntrans.core.aval import aval_of
 from fntrans.core.interpreter import current_stack
@@ -41,6 +42,23 @@ def _is_full_mask(index, x) -> bool:
     return dtype is not None and dtype == np.bool_ and tuple(np.shape(index)) == tuple(x.shape)
 
 
+def index_on_backend(x, index):
+    """``index`` with its lists and NumPy index arrays on ``x``'s backend when
+    that is not NumPy: a device array is indexed by device arrays
+    (``x[[0, 2, 2]]`` on a CuPy array)."""
+    items = index if type(index) is tuple else (index,)
+    if not any(type(item) in _HOST_INDICES for item in items):
+        return index  # ints, slices, traced or device indices: nothing to move
+    module = constants.module_for(x)
+    if module is np:
+        return index
+    items = tuple(module.asarray(item) if type(item) in _HOST_INDICES else item for item in items)
+    return items if type(index) is tuple else items[0]
+
+
+_HOST_INDICES = (list, np.ndarray)
+
+
 def _prepared(x, index, v):
     """``(indexer, arrays, v)`` with ``v`` cast to x's dtype and shaped like ``x[index]``."""
     indexer, arrays = split_index(index)
@@ -50,7 +68,7 @@ def _prepared(x, index, v):
 
 def _fit_value(x, v, target):
     if type(v) is list or type(v) is tuple:
-        v = asarray(v)
+        v = asarray(v, like=x)
     elif not hasattr(v, "dtype"):  # a Python scalar, made on x's backend
         v = constants.full((), v, np.result_type(v), like=x)
     v_dtype = v.dtype
@@ -127,7 +145,7 @@ class IndexUpdateRef:
 
     def __init__(self, array, index):
         self.array = array
-        self.index = index
+        self.index = index_on_backend(array, index)
 
     def get(self):
         """``x[index]``."""
@@ -143,7 +161,7 @@ class IndexUpdateRef:
 
     def subtract(self, values):
         """A copy of ``x`` with ``values`` subtracted at ``index``."""
-        return _accumulated(self.array, self.index, neg(operand(values)))
+        return _accumulated(self.array, self.index, neg(operand(values, like=self.array)))
 
     def multiply(self, values):
         """A copy of ``x`` with ``x[index]`` multiplied by ``values`` (repeats multiply)."""
@@ -232,7 +250,7 @@ def check_owner(handle: Tracer) -> None:
 def setitem(self, index, value) -> None:
     """``x[index] = value`` on a traced array."""
     check_owner(self)
-    assign(self, updated(self, index, value))
+    assign(self, updated(self, index_on_backend(self, index), value))
 
 
 def _is_basic(index) -> bool:
@@ -248,7 +266,7 @@ def _is_basic(index) -> bool:
 
 def getitem_method(self, index):
     """``x[index]``; a basic index of a traced array gives a view that writes through."""
-    out = getitem(self, index)
+    out = getitem(self, index_on_backend(self, index))
     if _is_basic(index) and len(np.shape(out)) >= 1:
         if not (type(out) is type(self) and out._interp is self._interp):
             out = self._interp.lift(out)  # a view of a constant array is assignable too
@@ -271,7 +289,9 @@ def copy(a):
     array([1., 1.])
     """
     if not isinstance(a, Tracer):
-        return assignable(np.array(a, copy=True))
+        # an array is copied by its own module (CuPy refuses np.array)
+        module = known_module(a) or constants.module_for(None)
+        return assignable(module.array(a, copy=True))
     return copied(a)
 
 

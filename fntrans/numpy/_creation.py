@@ -2,10 +2,14 @@
 ``ones``, ``empty``, ``full`` and their ``*_like``), ranges and grids
 (``arange``, ``linspace``, ``logspace``, ``geomspace``, ``meshgrid``), and NumPy's "building
 matrices" (``eye``, ``identity``, ``tri``, ``tril``, ``triu``, ``diag``,
-``diagflat``). Outside a transform these return plain NumPy arrays; inside one,
-the filled arrays can be assigned into. ``asarray`` is defined in ``_util``,
-since every module turns its arguments into arrays with it, and re-exported
-from here."""
+``diagflat``). Outside a transform these return plain arrays; inside one,
+the filled arrays can be assigned into.
+
+Arrays made from nothing (or from Python data) go on one backend: ``like``'s
+if given (NumPy's ``like=`` keyword), else inside a transform the backend of
+its inputs, else this thread's default (NumPy, unless ``ft.default_device``
+says otherwise). ``asarray`` is defined in ``_util``, since every module turns
+its arguments into arrays with it, and re-exported from here."""
 
 from __future__ import annotations
 
@@ -13,8 +17,10 @@ import operator
 
 import numpy as np
 
+from fntrans.backend import known_module
 from fntrans.core import constants
 from fntrans.core.aval import aval_of, result_dtype
+from fntrans.core.constants import module_for
 from fntrans.core.tracer import Tracer
 from fntrans.numpy._indexing import diagonal
 from fntrans.numpy._joining import concatenate
@@ -24,6 +30,7 @@ from fntrans.numpy._util import (
     assignable,
     copied,
     diagonal_indices,
+    holds_device_array,
     holds_tracer,
     stack_nested,
 )
@@ -34,27 +41,30 @@ from fntrans.primitives import shape as shp
 from fntrans.primitives.indexing import ARRAY, getitem, scatter_add_p
 
 
-def array(object, dtype=None, copy: bool = True, ndmin: int = 0):
-    """NumPy's ``array``, also for (nested) lists that hold traced values.
+def array(object, dtype=None, copy: bool = True, ndmin: int = 0, *, like=None):
+    """NumPy's ``array``, also for (nested) lists that hold traced values or
+    arrays of another backend (CuPy's), which it stacks there.
 
     >>> import fntrans as ft, fntrans.numpy as fnp
     >>> ft.grad(lambda x: fnp.sum(fnp.array([x, 2 * x, 3.0])))(1.0)
     np.float64(3.0)
     """
-    if holds_tracer(object):
-        out = stack_nested(object)
+    if holds_tracer(object) or (type(object) in (list, tuple) and holds_device_array(object)):
+        out = stack_nested(object, like)
         if dtype is not None:
             out = ew.convert_element_type(out, dtype=dtype)
         while out.ndim < ndmin:
             out = expand_dims(out, 0)
         # a copy is a new handle: assigning into it leaves the original as it was
-        return copied(out) if copy and out is object else out
-    # plain data stays a plain array (SciPy and friends can take it); to fill
-    # an array inside a transform, make it with fnp.zeros or fnp.copy
-    return np.array(object, dtype=dtype, copy=copy, ndmin=ndmin)
+        return copied(out) if copy and out is object and isinstance(out, Tracer) else out
+    # plain data stays a plain array of its backend (SciPy and friends can take
+    # a NumPy one); to fill an array inside a transform, make it with fnp.zeros
+    # or fnp.copy. An array is copied by its own module: CuPy refuses np.array.
+    module = known_module(object) or module_for(like)
+    return module.array(object, dtype=dtype, copy=copy, ndmin=ndmin)
 
 
-def zeros(shape, dtype=float, order="C"):
+def zeros(shape, dtype=float, order="C", *, like=None):
     """An array of zeros; inside a transform, one that can be assigned into.
 
     >>> import fntrans as ft, fntrans.numpy as fnp
@@ -66,20 +76,20 @@ def zeros(shape, dtype=float, order="C"):
     >>> print(ft.grad(f)(2.0))
     5.0
     """
-    return assignable(np.zeros(shape, dtype, order))
+    return assignable(module_for(like).zeros(shape, dtype, order))
 
 
-def ones(shape, dtype=float, order="C"):
+def ones(shape, dtype=float, order="C", *, like=None):
     """An array of ones; inside a transform, one that can be assigned into."""
-    return assignable(np.ones(shape, dtype, order))
+    return assignable(module_for(like).ones(shape, dtype, order))
 
 
-def empty(shape, dtype=float, order="C"):
+def empty(shape, dtype=float, order="C", *, like=None):
     """An uninitialized array; inside a transform, one that can be assigned into."""
-    return assignable(np.empty(shape, dtype, order))
+    return assignable(module_for(like).empty(shape, dtype, order))
 
 
-def full(shape, fill_value, dtype=None, order="C"):
+def full(shape, fill_value, dtype=None, order="C", *, like=None):
     """An array filled with ``fill_value``; inside a transform, assignable."""
     if isinstance(fill_value, Tracer):
         if dtype is not None:
@@ -87,7 +97,9 @@ def full(shape, fill_value, dtype=None, order="C"):
         # zeros of the innermost transform plus the value: assignable there
         zeros = constants.full(shape, 0, fill_value.dtype, like=fill_value)
         return assignable(zeros) + fill_value
-    return assignable(np.full(shape, fill_value, dtype, order))
+    if like is None and known_module(fill_value) is not None:
+        like = fill_value  # an array's fill value keeps it on its backend
+    return assignable(module_for(like).full(shape, fill_value, dtype, order))
 
 
 def _like_args(a, dtype, shape):
@@ -97,27 +109,38 @@ def _like_args(a, dtype, shape):
 
 
 def zeros_like(a, dtype=None, shape=None):
-    """Zeros with the shape and dtype of ``a`` (a traced array too)."""
-    return zeros(*_like_args(a, dtype, shape))
+    """Zeros with the shape and dtype of ``a`` (a traced array too), on its backend."""
+    return zeros(*_like_args(a, dtype, shape), like=a)
 
 
 def ones_like(a, dtype=None, shape=None):
-    """Ones with the shape and dtype of ``a`` (a traced array too)."""
-    return ones(*_like_args(a, dtype, shape))
+    """Ones with the shape and dtype of ``a`` (a traced array too), on its backend."""
+    return ones(*_like_args(a, dtype, shape), like=a)
 
 
 def empty_like(a, dtype=None, shape=None):
-    """An uninitialized array with the shape and dtype of ``a``."""
-    return empty(*_like_args(a, dtype, shape))
+    """An uninitialized array with the shape and dtype of ``a``, on its backend."""
+    return empty(*_like_args(a, dtype, shape), like=a)
 
 
 def full_like(a, fill_value, dtype=None, shape=None):
     """An array filled with ``fill_value`` (which may be traced), shaped like ``a``."""
     shape, dtype = _like_args(a, dtype, shape)
-    return full(shape, fill_value, dtype)
+    return full(shape, fill_value, dtype, like=a)
 
 
-arange = np.arange
+def arange(start, stop=None, step=None, dtype=None, *, like=None):
+    """Evenly spaced values in ``[start, stop)``, as NumPy's ``arange``, on
+    ``like``'s backend (by default the current one, see the module's docstring).
+
+    >>> import fntrans.numpy as fnp
+    >>> fnp.arange(3.0)
+    array([0., 1., 2.])
+    """
+    if stop is None:  # arange(stop) and arange(stop, step=s) count from 0
+        start, stop = 0, start
+    args = (start, stop) if step is None else (start, stop, step)
+    return module_for(like).arange(*args, dtype=dtype)
 
 
 def _endpoints(*values):
@@ -130,9 +153,18 @@ def _endpoints(*values):
     return arrays, dtype
 
 
-def _ramp(num: int, rank: int, dtype):
-    """``0, 1, ..., num - 1`` along a first axis, before ``rank`` size-1 axes."""
-    return np.arange(num, dtype=dtype).reshape((-1,) + (1,) * rank)
+def _ramp(num: int, rank: int, dtype, like):
+    """``0, 1, ..., num - 1`` along a first axis, before ``rank`` size-1 axes,
+    on ``like``'s backend."""
+    return constants.arange(num, dtype, like=like).reshape((-1,) + (1,) * rank)
+
+
+def _module_of_endpoints(*values):
+    """The backend of the first array among ``values``, else the current one."""
+    for v in values:
+        if known_module(v) is not None:
+            return known_module(v)
+    return module_for(None)
 
 
 def _with_last(y, stop):
@@ -153,14 +185,17 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
     np.float64(2.5)
     """
     if not holds_tracer(start) and not holds_tracer(stop):
-        return np.linspace(start, stop, num, endpoint, retstep, dtype, axis, device=device)
+        module = _module_of_endpoints(start, stop)
+        if module is np:
+            return np.linspace(start, stop, num, endpoint, retstep, dtype, axis, device=device)
+        return module.linspace(start, stop, num, endpoint, retstep, dtype, axis)
     num = operator.index(num)
     if num < 0:
         raise ValueError(f"Number of samples, {num}, must be non-negative.")
     (start, stop), dt = _endpoints(start, stop)
     div = num - 1 if endpoint else num
     delta = ew.convert_element_type(ew.sub(stop, start), dtype=dt)
-    y = _ramp(num, len(delta.shape), dt)
+    y = _ramp(num, len(delta.shape), dt, delta)
     if div > 0:
         step = ew.div(delta, div)
         y = ew.mul(y, step)
@@ -188,7 +223,8 @@ def logspace(start, stop, num=50, endpoint=True, base=10.0, dtype=None, axis=0):
     array([  1.,  10., 100.])
     """
     if not holds_tracer(start) and not holds_tracer(stop) and not holds_tracer(base):
-        return np.logspace(start, stop, num, endpoint, base, dtype, axis)
+        module = _module_of_endpoints(start, stop, base)
+        return module.logspace(start, stop, num, endpoint, base, dtype, axis)
     if not isinstance(base, (float, int)) and ndim(base):
         # an array base broadcasts with the endpoints, before the new axis
         rank = max(ndim(start), ndim(stop), ndim(base))
@@ -211,7 +247,8 @@ def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
     array([   1.,   10.,  100., 1000.])
     """
     if not holds_tracer(start) and not holds_tracer(stop):
-        return np.geomspace(start, stop, num, endpoint, dtype, axis)
+        module = _module_of_endpoints(start, stop)
+        return module.geomspace(start, stop, num, endpoint, dtype, axis)
     num = operator.index(num)
     start, stop = asarray(start), asarray(stop)
     for v in (start, stop):
@@ -257,15 +294,32 @@ def meshgrid(*xi, copy: bool = True, sparse: bool = False, indexing: str = "xy")
     return out
 
 
-eye = np.eye
-identity = np.identity
-tri = np.tri
+def eye(N, M=None, k: int = 0, dtype=float, order="C", *, like=None):
+    """Ones on the ``k``-th diagonal, zeros elsewhere, as NumPy's ``eye``, on
+    ``like``'s backend (by default the current one, see the module's docstring).
+
+    >>> import fntrans.numpy as fnp
+    >>> fnp.eye(2)
+    array([[1., 0.],
+           [0., 1.]])
+    """
+    return module_for(like).eye(N, M, k, dtype, order)
+
+
+def identity(n, dtype=None, *, like=None):
+    """The ``n`` by ``n`` identity matrix, as NumPy's ``identity``, on ``like``'s backend."""
+    return eye(n, dtype=float if dtype is None else dtype, like=like)
+
+
+def tri(N, M=None, k: int = 0, dtype=float, *, like=None):
+    """Ones at and below the ``k``-th diagonal, as NumPy's ``tri``, on ``like``'s backend."""
+    return module_for(like).tri(N, M, k, dtype=dtype)
 
 
 def _triangle(m, keep):
     m = asarray(m)
     rows, cols = m.shape[-2:] if m.ndim > 1 else (m.shape[0], m.shape[0])
-    return ew.select(keep(rows, cols), m, 0)
+    return ew.select(keep(module_for(m), rows, cols), m, 0)
 
 
 def tril(m, k: int = 0):
@@ -276,12 +330,12 @@ def tril(m, k: int = 0):
     array([[1., 0.],
            [1., 1.]])
     """
-    return _triangle(m, lambda rows, cols: np.tri(rows, cols, k, dtype=bool))
+    return _triangle(m, lambda xp, rows, cols: xp.tri(rows, cols, k, dtype=bool))
 
 
 def triu(m, k: int = 0):
     """``m`` with the entries below the ``k``-th diagonal set to zero."""
-    return _triangle(m, lambda rows, cols: ~np.tri(rows, cols, k - 1, dtype=bool))
+    return _triangle(m, lambda xp, rows, cols: ~xp.tri(rows, cols, k - 1, dtype=bool))
 
 
 def diag(v, k: int = 0):
@@ -298,7 +352,7 @@ def diag(v, k: int = 0):
     if v.ndim != 1:
         raise ValueError(f"diag: input must be 1-d or 2-d, but it has shape {v.shape}.")
     n = v.shape[0] + abs(k)
-    rows, cols = diagonal_indices(n, n, k)
+    rows, cols = diagonal_indices(n, n, k, like=v)
     return scatter_add_p.bind(v, rows, cols, indexer=(ARRAY, ARRAY), shape=(n, n))
 
 

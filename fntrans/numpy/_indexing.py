@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from fntrans.backend import module_of
+from fntrans.core import constants
 from fntrans.core.tracer import Tracer
 from fntrans.numpy._shape import moveaxis, ravel
-from fntrans.numpy._util import asarray, diagonal_indices, normalize_axes, operand
+from fntrans.numpy._util import asarray, diagonal_indices, normalize_axes, operands
 from fntrans.primitives import elementwise as ew
 from fntrans.primitives.indexing import getitem
 from fntrans.primitives.indexing import take_along_axis as _take_along_axis
@@ -15,6 +17,8 @@ from fntrans.primitives.indexing import take_along_axis as _take_along_axis
 
 def take(a, indices, axis=None):
     """Elements of ``a`` at ``indices`` along ``axis`` (of the flattened ``a`` by default)."""
+    if type(indices) is list or type(indices) is np.ndarray:
+        indices = constants.asarray(indices, like=a)  # on a's backend
     if axis is None:
         return getitem(ravel(a), (indices,))
     axis = axis % len(np.shape(a))
@@ -49,7 +53,7 @@ def diagonal(a, offset: int = 0, axis1: int = 0, axis2: int = 1):
     if axis1 == axis2:
         raise ValueError("diagonal: axis1 and axis2 cannot be the same")
     a = moveaxis(a, (axis1, axis2), (-2, -1))
-    rows, cols = diagonal_indices(*a.shape[-2:], offset)
+    rows, cols = diagonal_indices(*a.shape[-2:], offset, like=a)
     return getitem(a, (Ellipsis, rows, cols))
 
 
@@ -57,7 +61,7 @@ def nonzero(a):
     """Indices of the non-zero elements; needs a concrete ``a``."""
     if isinstance(a, Tracer):
         a = a._concrete_or_raise("nonzero")
-    return np.nonzero(a)
+    return module_of(a).nonzero(a)
 
 
 def where(condition, x=None, y=None, /):
@@ -72,7 +76,7 @@ def where(condition, x=None, y=None, /):
     """
     if x is None and y is None:
         return nonzero(condition)
-    return ew.select_p.bind(operand(condition), operand(x), operand(y))
+    return ew.select_p.bind(*operands(condition, x, y))
 
 
 def select(condlist, choicelist, default=0):

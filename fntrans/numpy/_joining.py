@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from fntrans.core import constants
 from fntrans.core.tracer import Tracer
 from fntrans.numpy._shape import atleast_1d, atleast_2d, atleast_3d, ravel, shape
 from fntrans.numpy._util import asarray, normalize_axes
@@ -197,7 +198,7 @@ def pad(array, pad_width, mode: str = "constant", **kwargs):
     values = kwargs.get("constant_values", 0)
     if np.ndim(values) == 0:
         if isinstance(values, Tracer) or values != 0:
-            border = np.ones(shape, dtype=bool)
+            border = constants.full(shape, True, np.bool_, like=array)
             border[inner] = False
             out = ew.select(border, values, out)
         return out

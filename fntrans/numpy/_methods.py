@@ -16,7 +16,7 @@ from fntrans import errors
 from fntrans.core.tracer import Tracer
 from fntrans.numpy import _assignment
 from fntrans.numpy._shape import resolve_shape, transpose
-from fntrans.numpy._util import copied
+from fntrans.numpy._util import asarray, copied
 from fntrans.primitives import elementwise as ew
 from fntrans.primitives import math_functions as mf
 from fntrans.primitives.elementwise import convert_element_type
@@ -30,7 +30,7 @@ def _operator(prim, reflected=False):
 
     def op(self, other):
         if type(other) is list or type(other) is tuple:
-            other = np.asarray(other)
+            other = asarray(other, like=self)  # on self's backend
         return bind(other, self) if reflected else bind(self, other)
 
     return op

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from fntrans.backend import is_foreign, known_module
+from fntrans.core import constants
 from fntrans.core.interpreter import current_stack
 from fntrans.core.tracer import Tracer, new_handle
 from fntrans.primitives.elementwise import convert_element_type
@@ -22,33 +24,70 @@ def holds_tracer(obj) -> bool:
     return False
 
 
-def stack_nested(obj):
-    """A (nested) list or tuple of arrays as one array, stacked along new axes."""
+def _first_array(obj):
+    """The first traced value or array of a backend in a (nested) list or tuple, or None."""
     if type(obj) is list or type(obj) is tuple:
-        return join([stack_nested(o) for o in obj], axis=0, new_axis=True)
-    return obj if isinstance(obj, Tracer) else np.asarray(obj)
+        for o in obj:
+            found = _first_array(o)
+            if found is not None:
+                return found
+        return None
+    return obj if isinstance(obj, Tracer) or known_module(obj) is not None else None
 
 
-def asarray(a, dtype=None):
-    """NumPy's ``asarray``; a traced value is returned as it is (cast if asked).
+def holds_device_array(obj) -> bool:
+    """Whether ``obj`` is, or is a (nested) list or tuple holding, an array of
+    a backend other than NumPy (a CuPy array)."""
+    if type(obj) is list or type(obj) is tuple:
+        return any(holds_device_array(o) for o in obj)
+    return is_foreign(obj)
+
+
+def stack_nested(obj, like=None):
+    """A (nested) list or tuple of arrays as one array, stacked along new axes;
+    plain data among them (Python numbers) is made on the backend of the
+    arrays (of ``like``, if given)."""
+    if like is None:
+        like = _first_array(obj)
+    if type(obj) is list or type(obj) is tuple:
+        return join([stack_nested(o, like) for o in obj], axis=0, new_axis=True)
+    if isinstance(obj, Tracer) or known_module(obj) is not None:
+        return obj
+    return constants.asarray(obj, like=like)
+
+
+def asarray(a, dtype=None, *, like=None):
+    """NumPy's ``asarray``; a traced value, or an array of any backend, is
+    returned as it is (cast if asked). Plain data (lists of numbers) becomes an
+    array on ``like``'s backend; by default, inside a transform, on the backend
+    of its inputs, and outside, on this thread's default (NumPy, unless
+    ``ft.default_device`` says otherwise).
 
     >>> import fntrans.numpy as fnp
     >>> fnp.asarray([1.0, 2.0])
     array([1., 2.])
     """
-    if isinstance(a, (Tracer, np.ndarray)):
+    if isinstance(a, (Tracer, np.ndarray)) or is_foreign(a):
         return a if dtype is None else convert_element_type(a, dtype=dtype)
-    if holds_tracer(a):
-        out = stack_nested(a)
+    if holds_tracer(a) or holds_device_array(a):
+        out = stack_nested(a, like)
         return out if dtype is None else convert_element_type(out, dtype=dtype)
-    return np.asarray(a, dtype=dtype)
+    return constants.asarray(a, dtype=dtype, like=like)
 
 
-def operand(x):
-    """Python lists and tuples become arrays; everything else passes through."""
+def operand(x, like=None):
+    """Python lists and tuples become arrays (on the backend of ``like``, if
+    given); everything else passes through."""
     if type(x) is list or type(x) is tuple:
-        return asarray(x)
+        return asarray(x, like=like)
     return x
+
+
+def operands(*xs) -> list:
+    """``xs`` with Python lists and tuples as arrays on the backend of the
+    arrays among them, so that ``add(cupy_x, [1.0, 2.0])`` stays on the device."""
+    like = _first_array([x for x in xs if type(x) is not list and type(x) is not tuple])
+    return [operand(x, like) for x in xs]
 
 
 def unary(prim, numpy_name):
@@ -68,11 +107,16 @@ def binary(prim, numpy_name):
     bind = prim.bind
 
     def f(x, y, /):
-        return bind(operand(x), operand(y))
+        if type(x) in _SEQUENCES or type(y) in _SEQUENCES:
+            x, y = operands(x, y)
+        return bind(x, y)
 
     f.__name__ = f.__qualname__ = numpy_name
     f.__doc__ = f"NumPy's ``{numpy_name}``, differentiable (see ``numpy.{numpy_name}``)."
     return f
+
+
+_SEQUENCES = (list, tuple)
 
 
 def normalize_axes(axis, ndim: int) -> tuple:
@@ -98,10 +142,11 @@ def concrete(x, operation: str):
     return x
 
 
-def diagonal_indices(rows: int, cols: int, offset: int):
-    """The row and column indices of the ``offset``-th diagonal of a ``rows x cols`` matrix."""
+def diagonal_indices(rows: int, cols: int, offset: int, like=None):
+    """The row and column indices of the ``offset``-th diagonal of a ``rows x cols``
+    matrix, on the backend of ``like`` (the matrix they index)."""
     length = max(0, min(rows + min(offset, 0), cols - max(offset, 0)))
-    i = np.arange(length)
+    i = constants.arange(length, np.intp, like=like)
     return i - min(offset, 0), i + max(offset, 0)
 
 

@@ -417,7 +417,7 @@ def take_along_axis(x, indices, axis: int):
         else:
             grid_shape = [1] * len(shape)
             grid_shape[i] = n
-            index.append(np.arange(n).reshape(grid_shape))
+            index.append(constants.arange(n, np.intp, like=x).reshape(grid_shape))
     return getitem(x, tuple(index))
 
 

@@ -9,7 +9,6 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 import fntrans.numpy as fnp
-from fntrans.core.tracer import Tracer
 
 
 def as_float(*args, counts: int = 0) -> list:
@@ -31,7 +30,7 @@ def as_float(*args, counts: int = 0) -> list:
         dtype = np.dtype(np.float64)
     out = []
     for a in args:
-        if isinstance(a, (Tracer, np.ndarray)) or hasattr(a, "__cuda_array_interface__"):
+        if hasattr(a, "dtype"):  # an array of any backend, traced or not
             out.append(a if a.dtype == dtype else a.astype(dtype))
         else:
             out.append(dtype.type(a))
@@ -42,8 +41,8 @@ def all_true(mask) -> bool:
     """Whether ``mask`` is known to hold everywhere (never for an abstract one)."""
     if isinstance(mask, bool):
         return mask
-    if isinstance(mask, Tracer):
-        return False
+    if not isinstance(mask, (np.ndarray, np.generic)):
+        return False  # traced, or on a device: reading it back would synchronize
     return bool(mask.all())
 
 
