@@ -166,6 +166,10 @@ class _Structure:
     def __init__(self):
         self.out = self.res = self.n_out = self.avals = None
 
+    def set_outputs(self, tree, avals) -> None:
+        """The function's output type: its pytree structure and flat avals."""
+        self.out, self.avals, self.n_out = tree, avals, len(avals)
+
 
 def _positional(fun, args, kwargs, has_defaults: bool):
     """The call's arguments as one positional tuple: keywords and defaults bound
@@ -213,6 +217,9 @@ class _CustomRule:
         self.fun = fun
         self.nondiff_argnums = tuple(nondiff_argnums)
         self._has_defaults = _has_defaults(fun)  # read once: signatures are slow
+        # (arguments' key, output structure, output avals) of the last abstract
+        # trace of the function, for checking a rule's primal output against it
+        self._last_type = None
 
     def _missing(self, what: str, how: str) -> AttributeError:
         kind = type(self).__name__
@@ -229,6 +236,48 @@ class _CustomRule:
 
     def _call_with(self, nondiff, in_tree, leaves):
         return self.fun(*_merged(nondiff, tree_unflatten(in_tree, leaves)))
+
+    def _fun_flat(self, nondiff, in_tree, structure):
+        """The function on flat leaves; each call records its output type in
+        ``structure``."""
+
+        def fun_flat(*leaves):
+            out_flat, out_tree = tree_flatten(self._call_with(nondiff, in_tree, leaves))
+            structure.set_outputs(out_tree, [aval_of(o) for o in out_flat])
+            return out_flat
+
+        fun_flat.__name__ = self.__name__
+        return fun_flat
+
+    def _against_function(self, check, structure, fun_flat, in_tree, nondiff, primals):
+        """``check()``, which checks a rule's primal output against the
+        function's output type in ``structure``, with that type known.
+
+        Known once the function has run or been traced for this call.
+        Otherwise (the rule runs instead of the function: forward mode for
+        custom_jvp, reverse mode for custom_vjp) the type of the function's
+        last abstract trace on arguments of the same types is taken, if the
+        rule agrees with it: a comparison only. Otherwise the function is
+        traced now, or evaluated where it needs concrete values (remembered
+        too: the next call evaluates it without trying to trace it).
+        """
+        if structure.avals is not None:
+            return check()
+        key = _type_key(in_tree, nondiff, primals)
+        last = self._last_type
+        if key is not None and last is not None and _same(last[0], key):
+            if last[1] is None:  # it needs concrete values: its type may depend on them
+                fun_flat(*primals)
+                return check()
+            structure.set_outputs(last[1], last[2])
+            try:
+                return check()
+            except (TypeError, ValueError):
+                pass  # the function's type may have changed since: trace it again
+        traced = _output_type(fun_flat, primals)
+        if key is not None:
+            self._last_type = (key, structure.out, structure.avals) if traced else (key, None, None)
+        return check()
 
 
 class custom_jvp(_CustomRule):
@@ -258,9 +307,6 @@ class custom_jvp(_CustomRule):
     def __init__(self, fun: Callable, nondiff_argnums: Sequence[int] = ()):
         super().__init__(fun, nondiff_argnums)
         self.jvp = None
-        # (arguments' key, output structure, output avals) of the last abstract
-        # trace of the function in forward mode
-        self._last_type = None
 
     def defjvp(self, jvp: Callable) -> Callable:
         """Sets the rule: ``jvp(*nondiff_args, primals, tangents) -> (out, tangent_out)``."""
@@ -274,11 +320,7 @@ class custom_jvp(_CustomRule):
         if not _rules_matter(flat):
             return self.fun(*args)
         structure = _Structure()
-
-        def fun_flat(*leaves):
-            out_flat, structure.out = tree_flatten(self._call_with(nondiff, in_tree, leaves))
-            structure.avals = [aval_of(o) for o in out_flat]
-            return out_flat
+        fun_flat = self._fun_flat(nondiff, in_tree, structure)
 
         def rule_flat(primals, tangents):
             rule_args = [nondiff[i] for i in sorted(nondiff)]
@@ -290,24 +332,15 @@ class custom_jvp(_CustomRule):
                     f"The custom_jvp rule of {self.__name__} must return a pair "
                     f"(out, tangent_out), but it returned {describe(result)}."
                 )
-            if structure.avals is not None:  # the function has run (or been traced)
-                return _checked_rule_outputs(*result, structure, self.__name__)
-            # forward mode alone: the function has not run. The type of its
-            # last trace on the same arguments' types is taken, if the rule
-            # agrees with it; otherwise the function is traced now.
-            key = _type_key(in_tree, nondiff, primals)
-            last = self._last_type
-            if key is not None and last is not None and _same(last[0], key):
-                structure.out, structure.avals = last[1], last[2]
-                try:
-                    return _checked_rule_outputs(*result, structure, self.__name__)
-                except (TypeError, ValueError):
-                    pass  # the function's type may have changed since: trace it again
-            if _output_type(fun_flat, primals) and key is not None:
-                self._last_type = (key, structure.out, structure.avals)
-            return _checked_rule_outputs(*result, structure, self.__name__)
+            return self._against_function(
+                lambda: _checked_rule_outputs(*result, structure, self.__name__),
+                structure,
+                fun_flat,
+                in_tree,
+                nondiff,
+                primals,
+            )
 
-        fun_flat.__name__ = self.__name__
         rule_flat.__name__ = getattr(self.jvp, "__name__", "jvp")
         outs = custom_jvp_call_p.bind(*flat, fun=fun_flat, jvp=rule_flat)
         return tree_unflatten(structure.out, list(outs))
@@ -317,12 +350,21 @@ def _type_key(in_tree, nondiff, primals):
     """What the type of a function's outputs depends on, traced abstractly:
     the arguments' structure and avals and the non-differentiated arguments;
     ``None`` where these cannot be compared (unhashable arguments)."""
-    key = (in_tree, tuple(nondiff.items()), tuple(aval_of(p) for p in primals))
-    try:
-        hash(key)
-    except TypeError:
-        return None
+    key = (in_tree, tuple(nondiff.items()), tuple(map(_leaf_type, primals)))
+    if nondiff:  # the rest is always hashable
+        try:
+            hash(key[1])
+        except TypeError:
+            return None
     return key
+
+
+def _leaf_type(x):
+    """An argument's abstract value, for comparison only: a NumPy array's
+    shape and dtype as they are (it is compared at every call)."""
+    if type(x) is np.ndarray or isinstance(x, np.generic):
+        return x.shape, x.dtype
+    return aval_of(x)
 
 
 def _same(key, other) -> bool:
@@ -349,16 +391,25 @@ def _checked_rule_outputs(out, out_dot, structure, name: str):
     """The flat primal outputs and output tangents of a custom_jvp rule,
     checked against the function's outputs (``structure``)."""
     rule = f"custom_jvp rule of {name}"
-    what = f"{rule}: the primal output"
-    out_flat, out_tree = tree_flatten(out)
-    if out_tree != structure.out:
-        raise errors.structure_mismatch(what, structure.out, out_tree)
-    out_flat = [_checked_output(o, a, what) for o, a in zip(out_flat, structure.avals)]
+    out_flat = _checked_primal_output(out, structure, rule)
     what = f"{rule}: the output tangent"
     dot_flat, dot_tree = tree_flatten(out_dot)
     if dot_tree != structure.out:
         raise errors.structure_mismatch(what, structure.out, dot_tree)
     return out_flat, [checked_like(t, o, what) for t, o in zip(dot_flat, out_flat)]
+
+
+def _checked_primal_output(out, structure, rule: str) -> list:
+    """The flat primal output ``out`` of a custom rule (``rule`` names it),
+    checked against the function's output type in ``structure``."""
+    out_flat, out_tree = tree_flatten(out)
+    if out_tree != structure.out:
+        raise errors.structure_mismatch(f"{rule}: the primal output", structure.out, out_tree)
+    for i, (o, aval) in enumerate(zip(out_flat, structure.avals)):
+        # an array of the function's type passes by this comparison alone
+        if getattr(o, "shape", None) != aval.shape or getattr(o, "dtype", None) != aval.dtype:
+            out_flat[i] = _checked_output(o, aval, f"{rule}: the primal output")
+    return out_flat
 
 
 def _checked_output(out, aval, what: str):
@@ -429,17 +480,26 @@ class custom_vjp(_CustomRule):
             # differentiates fwd and bwd)
             raise errors.jvp_of_custom_vjp(self.__name__)
         structure = _Structure()
-
-        def fun_flat(*leaves):
-            out_flat, structure.out = tree_flatten(self._call_with(nondiff, in_tree, leaves))
-            structure.n_out = len(out_flat)
-            return out_flat
+        fun_flat = self._fun_flat(nondiff, in_tree, structure)
+        fwd_rule = f"custom_vjp fwd of {self.__name__}"
 
         def fwd_flat(*leaves):
-            out, res = self.fwd(*_merged(nondiff, tree_unflatten(in_tree, leaves)))
-            out_flat, structure.out = tree_flatten(out)
+            result = self.fwd(*_merged(nondiff, tree_unflatten(in_tree, leaves)))
+            if not isinstance(result, (tuple, list)) or len(result) != 2:
+                raise TypeError(
+                    f"The fwd rule of {self.__name__} must return a pair "
+                    f"(out, residuals), but it returned {describe(result)}."
+                )
+            out, res = result
+            out_flat = self._against_function(
+                lambda: _checked_primal_output(out, structure, fwd_rule),
+                structure,
+                fun_flat,
+                in_tree,
+                nondiff,
+                leaves,
+            )
             res_flat, structure.res = tree_flatten(res)
-            structure.n_out = len(out_flat)
             return out_flat + res_flat
 
         def bwd_flat(res_flat, cts_flat):
@@ -459,8 +519,8 @@ class custom_vjp(_CustomRule):
                 )
             return _flat_cotangents(cts, diff, f"custom_vjp bwd of {self.__name__}")
 
-        for rule, name in ((fun_flat, self.__name__), (fwd_flat, self.fwd), (bwd_flat, self.bwd)):
-            rule.__name__ = name if isinstance(name, str) else getattr(name, "__name__", "rule")
+        for rule, named in ((fwd_flat, self.fwd), (bwd_flat, self.bwd)):
+            rule.__name__ = getattr(named, "__name__", "rule")
         outs = custom_vjp_call_p.bind(
             *flat, fun=fun_flat, fwd=fwd_flat, bwd=bwd_flat, n_out=_NOut(structure)
         )

@@ -290,6 +290,145 @@ def test_custom_vjp_with_nondiff_argnums_and_pytrees():
     np.testing.assert_allclose(ft.grad(lambda w: fnp.sum(g(3, {"w": w})))(X), 3 * np.ones(3))
 
 
+def sin_with_fwd_output(primal_out):
+    """sin, with a fwd whose primal output is ``primal_out(x)`` (and a correct bwd)."""
+
+    @ft.custom_vjp
+    def f(x):
+        return fnp.sin(x)
+
+    f.defvjp(lambda x: (primal_out(x), fnp.cos(x)), lambda cos_x, ct: (cos_x * ct,))
+    return f
+
+
+def summed(f):
+    return lambda x: fnp.sum(f(x))
+
+
+@pytest.mark.parametrize(
+    "transform",
+    [
+        lambda f: ft.vjp(f, X),
+        lambda f: ft.grad(summed(f))(X),
+        lambda f: ft.jacrev(f)(X),
+        lambda f: ft.hessian(summed(f))(X),
+        lambda f: ft.hvp(summed(f), (X,), (X,)),
+        lambda f: ft.grad(ft.grad(lambda x: fnp.sum(f(x * fnp.ones(3)))))(0.5),
+        lambda f: ft.make_jaxpr(ft.grad(summed(f)))(X),
+        lambda f: ft.vmap(ft.grad(summed(f)))(np.stack([X, X])),
+        lambda f: ft.grad(summed(ft.vmap(f)))(np.stack([X, X])),
+    ],
+    ids=[
+        "vjp",
+        "grad",
+        "jacrev",
+        "hessian",
+        "hvp",
+        "grad_of_grad",
+        "make_jaxpr",
+        "vmap_of_grad",
+        "grad_of_vmap",
+    ],
+)
+def test_custom_vjp_fwd_primal_output_is_checked_against_the_function_in_every_mode(transform):
+    f = sin_with_fwd_output(lambda x: fnp.sum(fnp.sin(x)))  # a scalar for a (3,) function
+    msg = "custom_vjp fwd of f: the primal output: expected shape (3,), but got shape ()."
+    with pytest.raises(ValueError, match=re.escape(msg)):
+        transform(f)
+
+
+def test_custom_vjp_fwd_primal_output_of_wrong_structure_raises():
+    f = sin_with_fwd_output(lambda x: (fnp.sin(x),))
+    msg = "custom_vjp fwd of f: the primal output: expected the structure PyTreeSpec(*), but got PyTreeSpec((*,))."
+    with pytest.raises(TypeError, match=re.escape(msg)):
+        ft.vjp(f, X)
+
+
+def test_custom_vjp_fwd_primal_output_of_another_kind_of_dtype_raises():
+    f = sin_with_fwd_output(lambda x: fnp.sin(x) + 0j)
+    msg = (
+        "custom_vjp fwd of f: the primal output: expected dtype float64, but got dtype complex128."
+    )
+    with pytest.raises(TypeError, match=re.escape(msg)):
+        ft.grad(summed(f))(X)
+
+
+def test_custom_vjp_fwd_primal_output_of_another_precision_takes_the_functions_dtype():
+    f = sin_with_fwd_output(lambda x: fnp.sin(x).astype(np.float64))
+    x32 = X.astype(np.float32)
+    out, pullback = ft.vjp(f, x32)
+    assert out.dtype == np.float32
+    np.testing.assert_allclose(out, np.sin(X), rtol=1e-6)
+    assert pullback(np.ones(3, np.float32))[0].dtype == np.float32
+    assert ft.grad(summed(f))(x32).dtype == np.float32
+
+
+def test_custom_vjp_fwd_primal_output_of_a_pytree_function_is_checked_leaf_by_leaf():
+    @ft.custom_vjp
+    def f(x):
+        return {"a": x, "b": fnp.sum(x)}
+
+    f.defvjp(lambda x: ({"a": x, "b": x}, None), lambda _, ct: (ct["a"] + ct["b"],))
+    msg = "custom_vjp fwd of f: the primal output: expected shape (), but got shape (3,)."
+    with pytest.raises(ValueError, match=re.escape(msg)):
+        ft.grad(lambda x: fnp.sum(f(x)["a"]) + f(x)["b"])(X)
+    # the right structure passes, and the outputs keep the function's structure
+    f.defvjp(lambda x: ({"a": x, "b": fnp.sum(x)}, None), lambda _, ct: (ct["a"] + ct["b"],))
+    out, pullback = ft.vjp(f, X)
+    assert set(out) == {"a", "b"} and out["b"].shape == ()
+    np.testing.assert_allclose(pullback({"a": np.ones(3), "b": 2.0})[0], 3 * np.ones(3))
+
+
+def test_custom_vjp_fwd_not_returning_a_pair_raises():
+    f = sin_with_fwd_output(fnp.sin)
+    f.defvjp(lambda x: fnp.sin(x), lambda cos_x, ct: (cos_x * ct,))
+    msg = "The fwd rule of f must return a pair (out, residuals), but it returned"
+    with pytest.raises(TypeError, match=re.escape(msg)):
+        ft.grad(summed(f))(X)
+
+
+def test_reverse_mode_traces_a_custom_vjp_function_once_per_argument_type():
+    calls, size = [], [3]
+
+    @ft.custom_vjp
+    def f(x):
+        calls.append(1)
+        return fnp.sin(x)[: size[0]]
+
+    def bwd(x, ct):
+        return (fnp.cos(x) * fnp.concatenate([ct, fnp.zeros(x.shape[0] - ct.shape[0])]),)
+
+    f.defvjp(lambda x: (fnp.sin(x)[: size[0]], x), bwd)
+    for _ in range(3):
+        np.testing.assert_allclose(ft.grad(summed(f))(X), np.cos(X))
+    assert calls == [1]  # one abstract trace for the output's type, then a comparison
+    ft.grad(summed(f))(X[:2])
+    assert calls == [1, 1]
+    size[0] = 2  # the function's type changed: the rule follows, no stale type rejects it
+    np.testing.assert_allclose(ft.grad(summed(f))(X), np.cos(X) * [1, 1, 0])
+
+
+def test_reverse_mode_evaluates_a_custom_vjp_function_that_needs_concrete_values():
+    def expit(x):
+        if np.all(x > 0):  # Python control flow on the value
+            return np.asarray(scipy.special.expit(x))  # SciPy on the plain array
+        return x
+
+    def bwd(y, ct):
+        return (y * (1 - y) * ct,)
+
+    f = ft.custom_vjp(expit)
+    f.defvjp(lambda x: (expit(x), expit(x)), bwd)
+    y = scipy.special.expit(X)
+    np.testing.assert_allclose(ft.grad(summed(f))(X), y * (1 - y))
+    wrong = ft.custom_vjp(expit)  # the function's type, found by evaluating it, still checks fwd
+    wrong.defvjp(lambda x: (np.sum(expit(x)), expit(x)), bwd)
+    msg = "custom_vjp fwd of expit: the primal output: expected shape (3,), but got shape ()."
+    for _ in range(2):  # and again, once it is known to need concrete values
+        with pytest.raises(ValueError, match=re.escape(msg)):
+            ft.vjp(wrong, X)
+
+
 # ---- fntrans.extend ----
 
 
