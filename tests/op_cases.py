@@ -399,7 +399,7 @@ OP_CASES = [
     ),
     unary(
         "partition",
-        lambda x: fnp.partition(x, 1) * fnp.arange(1.0, 4.0).astype(x.dtype),
+        lambda x: fnp.partition(x, 1) * fnp.arange(1.0, 4.0, like=x).astype(x.dtype),
         shapes=[(3,)],
         distinct=True,
     ),
@@ -412,7 +412,7 @@ OP_CASES = [
     ),
     binary(
         "interp",
-        lambda x, f: fnp.interp(x, np.array([-3.0, -1.0, 0.5, 3.0]), f),
+        lambda x, f: fnp.interp(x, fnp.asarray([-3.0, -1.0, 0.5, 3.0], like=x), f),
         shapes=[((3,), (4,))],
         away_from=(-1.0, 0.5),
         concrete_only=True,

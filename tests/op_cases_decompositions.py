@@ -367,7 +367,7 @@ CASES = [
     OpCase(
         "scipy_eigh_generalized",
         lambda a, b: (lambda w, v: _eigh_invariants(w, v))(
-            *fsl.eigh(_herm(a), b @ _adj(b) + 3.0 * fnp.eye(3, dtype=b.dtype))
+            *fsl.eigh(_herm(a), b @ _adj(b) + 3.0 * fnp.eye(3, dtype=b.dtype, like=b))
         ),
         [((3, 3), (3, 3))],
         draw=lambda data, shapes, with_imag=False: [

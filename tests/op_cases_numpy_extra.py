@@ -15,9 +15,10 @@ VECTORS = [(3,), (2, 3)]
 
 def _with_nans(x):
     """``x`` with its second entry (in flat order) replaced by NaN."""
-    pattern = np.zeros(x.shape, dtype=x.dtype)
+    pattern = np.zeros(x.shape)
     pattern.flat[1] = np.nan
-    return x + pattern
+    # as a list, so that it is built on x's backend
+    return x + fnp.asarray(pattern.tolist(), dtype=x.dtype, like=x)
 
 
 # observations whose correlations are far from +-1 (where corrcoef is clipped)

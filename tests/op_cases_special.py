@@ -7,20 +7,24 @@ from __future__ import annotations
 
 import numpy as np
 
+import fntrans.numpy as fnp
 import fntrans.scipy.special as fsp
 from tests.op_cases import FEW_BINARY_SHAPES, binary, unary
 
 SHAPES = [(), (3,), (2, 3)]
 POSITIVE = (0.5, 3.0)
 BESSEL_POSITIVE = (0.5, 5.0)  # away from the singularity of the second kind at 0
-ORDERS = np.array(
-    [0.5, 1.0, 2.5]
-)  # iv's orders, gammainc's shapes (in x's dtype, which NumPy would promote)
+ORDERS = [0.5, 1.0, 2.5]  # iv's orders, gammainc's shapes
+
+
+def _orders(x):
+    # in x's dtype (which NumPy would promote) and on x's backend
+    return fnp.asarray(ORDERS, dtype=x.dtype, like=x)
 
 
 def _real_orders(x):
     # real orders in the precision of x, also for a complex x
-    return ORDERS.astype(np.finfo(x.dtype).dtype)
+    return fnp.asarray(ORDERS, dtype=np.finfo(x.dtype).dtype, like=x)
 
 
 def _lse_all(x):
@@ -48,7 +52,7 @@ CASES = [
     unary("special_digamma", fsp.digamma, POSITIVE, shapes=SHAPES),
     unary(
         "special_polygamma",
-        lambda x: fsp.polygamma(1, x) + fsp.polygamma(np.array([0, 2, 0]), x),
+        lambda x: fsp.polygamma(1, x) + fsp.polygamma([0, 2, 0], x),
         POSITIVE,
         shapes=[(3,), (2, 3)],
     ),
@@ -57,7 +61,7 @@ CASES = [
     binary("special_betaln", fsp.betaln, POSITIVE, shapes=FEW_BINARY_SHAPES),
     unary(
         "special_gammainc",
-        lambda x: fsp.gammainc(ORDERS.astype(x.dtype), x) + fsp.gammaincc(2.0, x),
+        lambda x: fsp.gammainc(_orders(x), x) + fsp.gammaincc(2.0, x),
         POSITIVE,
         shapes=[(3,), (2, 3)],
     ),
@@ -91,13 +95,11 @@ CASES = [
     unary("special_i1e", fsp.i1e, away_from=(0.0,), shapes=SHAPES),
     unary(
         "special_iv",
-        lambda x: fsp.iv(ORDERS.astype(x.dtype), x) + fsp.iv(-1.5, x),
+        lambda x: fsp.iv(_orders(x), x) + fsp.iv(-1.5, x),
         POSITIVE,
         shapes=[(3,)],
     ),
-    unary(
-        "special_ive", lambda x: fsp.ive(ORDERS.astype(x.dtype), x), POSITIVE, shapes=[(3,), (2, 3)]
-    ),
+    unary("special_ive", lambda x: fsp.ive(_orders(x), x), POSITIVE, shapes=[(3,), (2, 3)]),
     # Bessel functions (the second kind, and the first of fractional order, for x > 0)
     unary("special_j0", fsp.j0, (-4.0, 4.0), shapes=SHAPES),
     unary("special_j1", fsp.j1, (-4.0, 4.0), shapes=SHAPES),
@@ -120,13 +122,11 @@ CASES = [
     unary("special_yn", lambda x: fsp.yn(0, x) + fsp.yn(3, x), BESSEL_POSITIVE, shapes=[(3,)]),
     unary(
         "special_kv",
-        lambda x: fsp.kv(ORDERS.astype(x.dtype), x) + fsp.kv(-1.5, x),
+        lambda x: fsp.kv(_orders(x), x) + fsp.kv(-1.5, x),
         POSITIVE,
         shapes=[(3,)],
     ),
-    unary(
-        "special_kve", lambda x: fsp.kve(ORDERS.astype(x.dtype), x), POSITIVE, shapes=[(3,), (2, 3)]
-    ),
+    unary("special_kve", lambda x: fsp.kve(_orders(x), x), POSITIVE, shapes=[(3,), (2, 3)]),
     # log-sum-exp and softmax
     unary("special_logsumexp", _lse_all, shapes=[(3,), (2, 3)]),
     binary(

@@ -61,7 +61,7 @@ _HOST_INDICES = (list, np.ndarray)
 
 def _prepared(x, index, v):
     """``(indexer, arrays, v)`` with ``v`` cast to x's dtype and shaped like ``x[index]``."""
-    indexer, arrays = split_index(index)
+    indexer, arrays = split_index(index, like=x)
     target = getitem_p.shape(aval_of(x), *(aval_of(a) for a in arrays), indexer=indexer).shape
     return indexer, arrays, _fit_value(x, v, target)
 

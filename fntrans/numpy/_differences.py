@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from fntrans.core import constants
 from fntrans.core.aval import dtype_of
 from fntrans.core.tracer import Tracer
 from fntrans.numpy._joining import concatenate
@@ -93,7 +94,7 @@ def ediff1d(ary, to_end=None, to_begin=None):
     for value, at_start in ((to_begin, True), (to_end, False)):
         if value is None:
             continue
-        value = ravel(asarray(value))
+        value = ravel(asarray(value, like=ary))  # Python data goes where ary is
         if not np.can_cast(value.dtype, dtype, casting="same_kind"):
             raise TypeError(
                 f"ediff1d: dtype of {'to_begin' if at_start else 'to_end'} ({value.dtype}) "
@@ -322,7 +323,8 @@ def polyder(p, m: int = 1):
     p = _coefficients(p)
     for _ in range(m):
         n = p.shape[0] - 1
-        p = ew.mul(getitem(p, slice(None, -1)), np.arange(n, 0, -1))
+        powers = constants.asarray(np.arange(n, 0, -1), like=p)
+        p = ew.mul(getitem(p, slice(None, -1)), powers)
     return p
 
 
@@ -337,14 +339,15 @@ def polyint(p, m: int = 1, k=None):
     m = int(m)
     if m < 0:
         raise ValueError("Order of integral must be positive (see polyder)")
-    k = np.zeros(m, float) if k is None else atleast_1d(asarray(k))
+    p = _coefficients(p)
+    k = constants.full((m,), 0.0, np.float64, like=p) if k is None else atleast_1d(asarray(k))
     if k.shape[0] == 1 and m > 1:
         k = bc.broadcast_to(k, (m,))
     if k.shape[0] < m:
         raise ValueError("k must be a scalar or a rank-1 array of length 1 or >m.")
-    p = _coefficients(p)
     for i in range(m):
-        scaled = ew.div(p, np.arange(p.shape[0], 0, -1))
+        powers = constants.asarray(np.arange(p.shape[0], 0, -1), like=p)
+        scaled = ew.div(p, powers)
         p = concatenate([scaled, getitem(k, slice(i, i + 1))])
     return p
 
@@ -354,9 +357,9 @@ def _aligned(a1, a2):
     a1, a2 = _coefficients(a1), _coefficients(a2)
     gap = a2.shape[0] - a1.shape[0]
     if gap > 0:
-        a1 = concatenate([np.zeros(gap, dtype_of(a1)), a1])
+        a1 = concatenate([constants.full((gap,), 0, dtype_of(a1), like=a1), a1])
     elif gap < 0:
-        a2 = concatenate([np.zeros(-gap, dtype_of(a2)), a2])
+        a2 = concatenate([constants.full((-gap,), 0, dtype_of(a2), like=a2), a2])
     return a1, a2
 
 

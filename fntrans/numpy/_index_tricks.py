@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from fntrans.core import constants
 from fntrans.core.aval import aval_of, result_dtype
+from fntrans.core.tracer import Tracer
 from fntrans.numpy._creation import linspace
 from fntrans.numpy._joining import concatenate
-from fntrans.numpy._util import asarray, holds_tracer
+from fntrans.numpy._util import _first_array, asarray, holds_device_array, holds_tracer
 from fntrans.primitives import elementwise as ew
 from fntrans.primitives import shape as shp
 
@@ -55,12 +57,18 @@ class AxisConcatenator:
         self.axis, self.ndmin, self.trans1d = axis, ndmin, trans1d
 
     def __getitem__(self, key):
-        if not holds_tracer(key) and not any(
-            isinstance(k, slice) and holds_tracer((k.start, k.stop, k.step))
-            for k in (key if isinstance(key, tuple) else (key,))
+        if (
+            not holds_tracer(key)
+            and not holds_device_array(key)
+            and not any(
+                isinstance(k, slice) and holds_tracer((k.start, k.stop, k.step))
+                for k in (key if isinstance(key, tuple) else (key,))
+            )
         ):
             return self._numpy[key]
         key = key if isinstance(key, tuple) else (key,)
+        # ranges and scalars are made on the backend of the arrays they join
+        like = _first_array(key)
         axis, ndmin, trans1d = self.axis, self.ndmin, self.trans1d
         objs, kinds = [], []
         for k, item in enumerate(key):
@@ -70,7 +78,7 @@ class AxisConcatenator:
                 axis, ndmin, trans1d = _directive(item, axis, ndmin, trans1d)
                 continue
             if isinstance(item, slice):
-                obj = self._range(item)
+                obj = self._range(item, like)
                 if ndmin > 1:
                     obj = _at_least(obj, ndmin)
                     if trans1d != -1:
@@ -82,7 +90,7 @@ class AxisConcatenator:
                 obj = item
                 kinds.append(aval_of(item))
             else:
-                obj = asarray(item)
+                obj = asarray(item, like=like)
                 item_ndim = obj.ndim
                 obj = _at_least(obj, ndmin)
                 if trans1d != -1 and item_ndim < ndmin:
@@ -94,22 +102,26 @@ class AxisConcatenator:
                 kinds.append(aval_of(obj))
             objs.append(obj)
         dtype = result_dtype(*kinds)
-        objs = [_at_least(ew.convert_element_type(asarray(o), dtype=dtype), ndmin) for o in objs]
+        objs = [
+            _at_least(ew.convert_element_type(asarray(o, like=like), dtype=dtype), ndmin)
+            for o in objs
+        ]
         return concatenate(objs, axis=axis)
 
     @staticmethod
-    def _range(item: slice):
+    def _range(item: slice, like=None):
         start = 0 if item.start is None else item.start
         step = 1 if item.step is None else item.step
         if isinstance(step, (complex, np.complexfloating)):
-            return linspace(start, item.stop, num=int(abs(step)))
+            out = linspace(start, item.stop, num=int(abs(step)))
+            return out if isinstance(out, Tracer) else constants.asarray(out, like=like)
         if holds_tracer((start, item.stop, step)):
             raise TypeError(
                 "r_/c_: a slice with traced bounds needs a complex step (r_[a:b:5j], "
                 "evenly spaced like linspace): an integer step makes its length depend "
                 "on the values."
             )
-        return np.arange(start, item.stop, step)
+        return constants.asarray(np.arange(start, item.stop, step), like=like)
 
     def __len__(self):
         return 0

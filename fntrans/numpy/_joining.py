@@ -162,7 +162,8 @@ def repeat(a, repeats, axis=None):
         expanded = shp.reshape(a, a.shape[: axis + 1] + (1,) + a.shape[axis + 1 :])
         expanded = bc.broadcast_to(expanded, a.shape[: axis + 1] + (r,) + a.shape[axis + 1 :])
         return shp.reshape(expanded, a.shape[:axis] + (n * r,) + a.shape[axis + 1 :])
-    return along(a, axis, np.repeat(np.arange(n), repeats))
+    # the index is built on the host (repeats are concrete) and moved to a's backend
+    return along(a, axis, constants.asarray(np.repeat(np.arange(n), repeats), like=a))
 
 
 _INDEX_MODES = ("edge", "reflect", "symmetric", "wrap")
@@ -185,7 +186,7 @@ def pad(array, pad_width, mode: str = "constant", **kwargs):
         for axis, (before, after) in enumerate(widths):
             if before or after:
                 index = np.pad(np.arange(array.shape[axis]), (before, after), mode, **kwargs)
-                array = along(array, axis, index)
+                array = along(array, axis, constants.asarray(index, like=array))
         return array
     if mode != "constant":
         raise NotImplementedError(
@@ -203,7 +204,7 @@ def pad(array, pad_width, mode: str = "constant", **kwargs):
             out = ew.select(border, values, out)
         return out
     values = np.pad(np.zeros(array.shape, out.dtype), widths, constant_values=values)
-    return ew.add(out, values)
+    return ew.add(out, constants.asarray(values, like=out))
 
 
 def append(arr, values, axis=None):
@@ -220,7 +221,7 @@ def delete(arr, obj, axis=None):
         arr, axis = ravel(arr), 0
     (axis,) = normalize_axes(axis, arr.ndim)
     keep = np.delete(np.arange(arr.shape[axis]), obj)
-    return along(arr, axis, keep)
+    return along(arr, axis, constants.asarray(keep, like=arr))
 
 
 def row_stack(arrays):

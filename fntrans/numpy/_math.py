@@ -11,6 +11,7 @@ import math
 import numpy as np
 
 from fntrans import errors
+from fntrans.core import constants
 from fntrans.core.aval import dtype_of
 from fntrans.core.tracer import Tracer
 from fntrans.numpy._indexing import where
@@ -261,9 +262,14 @@ def interp(x, xp, fp, left=None, right=None):
     3.0
     """
     x, xp, fp = operand(x), operand(xp), operand(fp)
-    concrete = x._concrete_or_raise("interp") if isinstance(x, Tracer) else np.asarray(x)
-    xp_values = xp._concrete_or_raise("interp") if isinstance(xp, Tracer) else np.asarray(xp)
-    i = np.clip(np.searchsorted(xp_values, concrete, side="right") - 1, 0, len(xp_values) - 2)
+    xp_values = xp._concrete_or_raise("interp") if isinstance(xp, Tracer) else xp
+    # the segments are found where the points live (no transfer off a device)
+    module = constants.module_for(xp_values)
+    xp_values = module.asarray(xp_values)
+    concrete = x._concrete_or_raise("interp") if isinstance(x, Tracer) else x
+    concrete = constants.asarray(concrete, like=xp_values)
+    i = module.searchsorted(xp_values, concrete, side="right") - 1
+    i = module.clip(i, 0, len(xp_values) - 2)
     x0, x1 = getitem(xp, (i,)), getitem(xp, (i + 1,))
     f0, f1 = getitem(fp, (i,)), getitem(fp, (i + 1,))
     out = f0 + (x - x0) * (f1 - f0) / (x1 - x0)
@@ -315,12 +321,14 @@ def real_if_close(a, tol=100):
     """
     a = operand(a)
     if not isinstance(a, Tracer):
-        a = np.asarray(a)
+        a = constants.asarray(a, like=a)
     if a.dtype.kind != "c":
         return a
     if tol > 1:
         tol = np.finfo(a.dtype).eps * tol
     parts = a._concrete_or_raise("real_if_close") if isinstance(a, Tracer) else a
-    if np.all(np.absolute(np.imag(parts)) < tol):
+    module = constants.module_for(parts)
+    # the choice is one boolean brought to the host
+    if bool(module.all(module.abs(module.imag(parts)) < tol)):
         return ew.real_p.bind(a)
     return a

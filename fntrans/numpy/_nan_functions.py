@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from fntrans import errors
+from fntrans.core import constants
 from fntrans.core.tracer import Tracer
 from fntrans.numpy import _statistics as stats
 from fntrans.numpy._logic import all
@@ -274,7 +275,7 @@ def nanquantile(
     empty = ew.eq(count, 0)
     # positions of the levels among each slice's count of non-NaN entries
     last = ew.convert_element_type(ew.sub(ew.select(empty, 1, count), 1), dtype=np.float64)
-    position = ew.mul(last, q.reshape(-1))
+    position = ew.mul(last, constants.asarray(q.reshape(-1), like=s))  # on s's backend
     lo = ew.convert_element_type(mf.floor_p.bind(position), dtype=np.intp)
     hi = mf.min(ew.add(lo, 1), ew.convert_element_type(last, dtype=np.intp))
     frac = ew.convert_element_type(ew.sub(position, lo), dtype=_real_dtype(s.dtype))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from fntrans.core import constants
 from fntrans.core.tracer import Tracer
 from fntrans.numpy._reductions import sum
 from fntrans.numpy._util import asarray, concrete, normalize_axes
@@ -79,8 +80,9 @@ def unique(ar, return_index=False, return_inverse=False, return_counts=False, ax
     if axis is not None:
         raise NotImplementedError("unique: axis= is not supported; flatten first.")
     flat = reshape(asarray(ar), (int(np.prod(np.shape(ar))),))
-    plain = flat._concrete_or_raise("unique") if isinstance(flat, Tracer) else np.asarray(flat)
-    _, index, inverse, counts = np.unique(
+    plain = flat._concrete_or_raise("unique") if isinstance(flat, Tracer) else flat
+    # found where the values live: the indices stay on their backend
+    _, index, inverse, counts = constants.module_for(plain).unique(
         plain, return_index=True, return_inverse=True, return_counts=True
     )
     values = getitem(flat, (index,))

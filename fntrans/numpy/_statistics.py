@@ -9,6 +9,7 @@ import warnings
 
 import numpy as np
 
+from fntrans.core import constants
 from fntrans.core.tracer import Tracer
 from fntrans.numpy._reductions import max, min, sum
 from fntrans.numpy._util import asarray, normalize_axes
@@ -152,8 +153,9 @@ def quantile(a, q, axis=None, method: str = "linear", keepdims: bool = False):
         raise NotImplementedError(f"quantile supports method='linear' only, not {method!r}.")
     if isinstance(q, Tracer):
         q = q._concrete_or_raise("the quantile levels q")
-    q = np.asarray(q, dtype=float)
     s, keep_shape = sorted_last(a, axis)
+    # the levels, and the indices made from them, on the backend of the data
+    q = constants.asarray(q, dtype=float, like=s)
     n = s.shape[-1]
     position = q * (n - 1)
     lo = np.floor(position).astype(np.intp)
@@ -256,7 +258,7 @@ def cov(
             dtype = np.result_type(dtype, asarray(y).dtype)
     x = _observations("m", m, rowvar or m.ndim == 1, dtype)
     if x.shape[0] == 0:
-        return np.array([]).reshape(0, 0)
+        return constants.full((0, 0), 0.0, np.float64, like=m)
     if y is not None:
         y = asarray(y)
         rows = _observations("y", y, rowvar or y.ndim == 1, dtype)
@@ -309,7 +311,8 @@ def corrcoef(x, y=None, rowvar: bool = True, *, dtype=None):
     c = cov(x, y, rowvar, dtype=dtype)
     if c.ndim == 0:
         return ew.div(c, c)
-    d = getitem(c, (np.arange(c.shape[0]), np.arange(c.shape[0])))
+    diagonal = constants.arange(c.shape[0], np.intp, like=c)
+    d = getitem(c, (diagonal, diagonal))
     stddev = mf.sqrt(ew.real(d) if d.dtype.kind == "c" else d)
     c = ew.div(c, reshape(stddev, stddev.shape + (1,)))
     c = ew.div(c, stddev)

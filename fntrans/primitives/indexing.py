@@ -97,7 +97,9 @@ class _BatchedIndex:
             if d is not None:
                 a = reshape(move_axis(a, d, 0), (size,) + (1,) * (rank - len(shape)) + shape)
             moved.append(a)
-        batch = np.arange(size).reshape((size,) + (1,) * rank)
+        # on the backend of the index arrays it joins
+        like = next(a for a, d in zip(arrays, dims) if d is not None)
+        batch = constants.arange(size, np.intp, like=like).reshape((size,) + (1,) * rank)
         self.indexer = (ARRAY,) + indexer
         self.arrays = [batch] + moved
         advanced = [i for i, item in enumerate(indexer) if item is ARRAY or type(item) is int]
@@ -275,7 +277,9 @@ def _scatter_batch(prim, vals, dims, *, indexer, **params):
     size = next(val.shape[d] for val, d in zip(vals, dims) if d is not None)
     x = bdim_to_front(x, dims[0], size)
     if dims[1] is None:  # the same update for every example: shape it like one target
-        target = _stand_in(ShapedArray(x.shape[1:], x.dtype))[_full_index(indexer, arrays)]
+        target = getitem_p.shape(
+            ShapedArray(x.shape[1:], x.dtype), *(aval_of(a) for a in arrays), indexer=indexer
+        )
         v = broadcast_to(v, target.shape)
     v = move_axis(bdim_to_front(v, dims[1], size), 0, _batch_position(indexer, arrays))
     return prim.bind(x, v, *arrays, indexer=(slice(None),) + indexer, **params), 0
@@ -359,10 +363,11 @@ scatter_combine_p = Primitive(
 )
 
 
-def split_index(index):
+def split_index(index, like=None):
     """A NumPy index as ``(indexer, arrays)``: static items and index arrays.
 
     Boolean masks must be concrete; they become their ``nonzero()`` arrays.
+    Index lists become arrays on the backend of ``like`` (the indexed array).
     """
     if not isinstance(index, tuple):
         index = (index,)
@@ -374,7 +379,9 @@ def split_index(index):
             indexer.append(int(item))
         else:
             array = item
-            if isinstance(item, (list, tuple, bool, np.bool_)):
+            if isinstance(item, (list, tuple)) and like is not None:
+                array = constants.asarray(item, like=like)
+            elif isinstance(item, (list, tuple, bool, np.bool_)):
                 array = np.asarray(item)
             if array.dtype == np.bool_:
                 if hasattr(array, "_concrete_or_raise"):
@@ -398,7 +405,7 @@ def split_index(index):
 
 def getitem(x, index):
     """``x[index]`` for any NumPy index."""
-    indexer, arrays = split_index(index)
+    indexer, arrays = split_index(index, like=x)
     return getitem_p.bind(x, *arrays, indexer=indexer)
 
 

@@ -18,6 +18,7 @@ import math
 
 import numpy as np
 
+from fntrans.core import constants
 from fntrans.core.tracer import Tracer
 from fntrans.numpy import _reductions as reductions
 from fntrans.numpy._indexing import where
@@ -163,9 +164,16 @@ def polygamma(n, x):
     values = np.unique(orders)
     out = sp.polygamma(x, int(values[0]))
     for k in values[1:]:
-        out = where(orders == k, sp.polygamma(x, int(k)), out)
+        out = where(constants.asarray(orders == k, like=x), sp.polygamma(x, int(k)), out)
     shape = np.broadcast_shapes(orders.shape, np.shape(out))
     return out if np.shape(out) == shape else broadcast_to(out, shape)
+
+
+def _any_at_most(a, bound) -> bool:
+    """Whether some entry of ``a`` is at most ``bound``, compared where ``a``
+    lives (one boolean comes back from a device)."""
+    module = constants.module_for(a)
+    return bool(module.any(module.asarray(a) <= bound))
 
 
 def multigammaln(a, d: int):
@@ -180,7 +188,7 @@ def multigammaln(a, d: int):
     d = int(d)
     if d < 1:
         raise ValueError(f"multigammaln: the dimension d must be a positive integer, got {d}.")
-    if not isinstance(a, Tracer) and np.any(np.asarray(a) <= 0.5 * (d - 1)):
+    if not isinstance(a, Tracer) and _any_at_most(a, 0.5 * (d - 1)):
         raise ValueError(f"multigammaln: requires a > (d - 1) / 2 = {0.5 * (d - 1)}, got {a!r}.")
     out = ew.add(gammaln(a), d * (d - 1) * 0.25 * math.log(math.pi))
     for j in range(1, d):
