@@ -108,3 +108,8 @@ def result_dtype(*avals) -> np.dtype:
 
 def all_weak(*avals) -> bool:
     return all(a.weak_type for a in avals)
+
+
+def real_dtype(dtype) -> np.dtype:
+    """The dtype of ``dtype``'s real part (complex64 -> float32; real dtypes as they are)."""
+    return np.empty(0, dtype).real.dtype

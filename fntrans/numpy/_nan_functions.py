@@ -15,6 +15,7 @@ import numpy as np
 
 from fntrans import errors
 from fntrans.core import constants
+from fntrans.core.aval import real_dtype
 from fntrans.core.tracer import Tracer
 from fntrans.numpy import _statistics as stats
 from fntrans.numpy._logic import all
@@ -144,10 +145,6 @@ def _count_and_safe(mask, axis, keepdims, where):
     return count, ew.select(empty, 1, count), empty
 
 
-def _real_dtype(dtype):
-    return np.empty(0, dtype).real.dtype
-
-
 def nanmean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=True):
     """The mean over ``axis`` of the entries that are not NaN (NaN for an all-NaN
     slice); the derivative at a NaN is 0.
@@ -163,7 +160,7 @@ def nanmean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=True):
         return stats.mean(arr, axis, dtype, out, keepdims, where=where)
     total = sum(arr, axis, dtype, out, keepdims, where=where)
     count, safe, empty = _count_and_safe(mask, axis, keepdims, where)
-    safe = ew.convert_element_type(safe, dtype=_real_dtype(total.dtype))
+    safe = ew.convert_element_type(safe, dtype=real_dtype(total.dtype))
     return _nan_where(empty, ew.div(total, safe))
 
 
@@ -198,7 +195,7 @@ def nanvar(
     count, safe, _ = _count_and_safe(mask, axis, True, where)
     if mean is np._NoValue:
         total = sum(arr, axis, dtype, None, True, where=where)
-        avg = ew.div(total, ew.convert_element_type(safe, dtype=_real_dtype(total.dtype)))
+        avg = ew.div(total, ew.convert_element_type(safe, dtype=real_dtype(total.dtype)))
     else:
         avg = mean
     centered = ew.select(mask, 0, ew.sub(arr, avg))
@@ -278,7 +275,7 @@ def nanquantile(
     position = ew.mul(last, constants.asarray(q.reshape(-1), like=s))  # on s's backend
     lo = ew.convert_element_type(mf.floor_p.bind(position), dtype=np.intp)
     hi = mf.min(ew.add(lo, 1), ew.convert_element_type(last, dtype=np.intp))
-    frac = ew.convert_element_type(ew.sub(position, lo), dtype=_real_dtype(s.dtype))
+    frac = ew.convert_element_type(ew.sub(position, lo), dtype=real_dtype(s.dtype))
     s = ew.select(nan, 0, s)
     low, high = (take_along_axis(s, i, s.ndim - 1) for i in (lo, hi))
     out = ew.add(low, ew.mul(ew.sub(high, low), frac))

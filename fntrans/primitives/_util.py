@@ -40,3 +40,14 @@ def reducing_batch(prim, vals, dims, *, axes):
     """Batching rule of reductions over static ``axes``."""
     (x,), (d,) = vals, dims
     return prim.bind(move_axis(x, d, 0), axes=tuple(a + 1 for a in axes)), 0
+
+
+def batch_axis_first(prim, vals, dims, **params):
+    """Batching rule of one-operand primitives over stacks (of matrices, say)
+    whose leading axes are batch axes already: the batch of ``vmap`` becomes
+    one more of them."""
+    (x,), (d,) = vals, dims
+    out = prim.bind(move_axis(x, d, 0), **params)
+    if prim.multiple_results:
+        return out, (0,) * len(out)
+    return out, 0

@@ -25,15 +25,16 @@ from __future__ import annotations
 import numpy as np
 
 from fntrans.backend import scipy_module
-from fntrans.core.aval import ShapedArray, dtype_of, shape_of
+from fntrans.core.aval import ShapedArray, dtype_of, real_dtype, shape_of
 from fntrans.core.constants import module_for
 from fntrans.core.primitive import Primitive
+from fntrans.primitives._util import batch_axis_first
 from fntrans.primitives.broadcasting import bdim_to_front
 from fntrans.primitives.elementwise import add, conj, div, mul, neg, real, sub
 from fntrans.primitives.indexing import along, take_along_axis
 from fntrans.primitives.joining import join
 from fntrans.primitives.products import einsum, matmul
-from fntrans.primitives.shape import move_axis, reshape, transpose
+from fntrans.primitives.shape import move_axis, reshape, swap_last
 
 # ---- helpers over the last two axes ----
 
@@ -42,22 +43,13 @@ def _complex(x) -> bool:
     return dtype_of(x).kind == "c"
 
 
-def _real_dtype(dtype):
-    return np.finfo(dtype).dtype
-
-
-def _swap(x):
-    n = len(shape_of(x))
-    return transpose(x, tuple(range(n - 2)) + (n - 1, n - 2))
-
-
 def _conj(x):
     return conj(x) if _complex(x) else x
 
 
 def _adj(x):
     """The conjugate transpose."""
-    return _conj(_swap(x))
+    return _conj(swap_last(x))
 
 
 def _hermitian_part(x):
@@ -76,7 +68,7 @@ def _triangle_weights(x, lower: bool):
     """
     xp = module_for(x)
     n = shape_of(x)[-1]
-    tri = xp.tri(n, dtype=_real_dtype(dtype_of(x)))
+    tri = xp.tri(n, dtype=real_dtype(dtype_of(x)))
     weights = 2.0 * (tri if lower else tri.T)
     xp.fill_diagonal(weights, 1.0)
     return weights
@@ -86,7 +78,7 @@ def _tri_mask(x, k: int, lower: bool):
     """A constant mask of ``x``'s matrices: on and below diagonal ``k`` (``lower``),
     or on and above it."""
     rows, cols = shape_of(x)[-2:]
-    tri = module_for(x).tri(rows, cols, k if lower else k - 1, dtype=_real_dtype(dtype_of(x)))
+    tri = module_for(x).tri(rows, cols, k if lower else k - 1, dtype=real_dtype(dtype_of(x)))
     return tri if lower else 1 - tri
 
 
@@ -99,7 +91,7 @@ def _triu(x, k: int = 0):
 
 
 def _eye(n: int, like):
-    return module_for(like).eye(n, dtype=_real_dtype(dtype_of(like)))
+    return module_for(like).eye(n, dtype=real_dtype(dtype_of(like)))
 
 
 def _batch_letters(x, core: int) -> str:
@@ -156,15 +148,6 @@ def _square_matrices(name, a):
             f"{name}: expected a (stack of) square matrices of shape (..., n, n), "
             f"got shape {tuple(a.shape)}."
         )
-
-
-def _moved_first(prim, vals, dims, **params):
-    """Batching rule of a one-argument primitive over stacks of matrices."""
-    (x,), (d,) = vals, dims
-    out = prim.bind(move_axis(x, d, 0), **params)
-    if prim.multiple_results:
-        return out, (0,) * len(out)
-    return out, 0
 
 
 def _stacked(xp, fn, a, *rest, core: int = 2):
@@ -242,7 +225,7 @@ def _read_triangle(x, lower, unit_diagonal):
 
 
 def _op(x, trans):
-    return x if trans == 0 else _swap(x) if trans == 1 else _adj(x)
+    return x if trans == 0 else swap_last(x) if trans == 1 else _adj(x)
 
 
 def _triangular_solve_jvp(primals, tangents, *, lower, trans, unit_diagonal):
@@ -271,9 +254,9 @@ def _triangular_solve_vjp(ct, x, a, b, *, lower, trans, unit_diagonal, needs):
             x = triangular_solve(a, b, lower=lower, trans=trans, unit_diagonal=unit_diagonal)
         # dX = -op(A)⁻¹ op(dA) X: op(dA)'s cotangent is -B̄ Xᵀ, then undo op
         if trans == 0:
-            a_ct = matmul(b_ct, _swap(x))
+            a_ct = matmul(b_ct, swap_last(x))
         else:
-            a_ct = matmul(x, _swap(b_ct))
+            a_ct = matmul(x, swap_last(b_ct))
             if trans == 2:
                 a_ct = _conj(a_ct)
         a_ct = neg(_read_triangle(a_ct, lower, unit_diagonal))
@@ -351,7 +334,7 @@ def _triangular_matmul_vjp(ct, ans, a, b, *, lower, trans, needs):
     a_ct = b_ct = None
     if needs[0]:
         # op(T)'s cotangent is ct bᵀ; undo op, keep the triangle read
-        g = matmul(ct, _swap(b)) if trans == 0 else matmul(b, _swap(ct))
+        g = matmul(ct, swap_last(b)) if trans == 0 else matmul(b, swap_last(ct))
         a_ct = _read_triangle(_conj(g) if trans == 2 else g, lower, False)
     if needs[1]:  # op(T)ᵀ ct
         if trans == 2 and _complex(a):
@@ -447,11 +430,13 @@ def _congruence_solve_vjp(ct, x, t, s, *, lower, needs):
     t_ct = s_ct = None
     if needs[0]:
         # Z̄ = -(X̄ + X̄ᴴ), and T̄ = Xᵀ Z̄ T⁻ᵀ = (T⁻¹ (Xᵀ Z̄)ᵀ)ᵀ on T's triangle
-        w = matmul(_swap(x), neg(add(ct, _adj(ct))))
-        t_ct = _read_triangle(_swap(triangular_solve(t, _swap(w), lower=lower)), lower, False)
+        w = matmul(swap_last(x), neg(add(ct, _adj(ct))))
+        t_ct = _read_triangle(
+            swap_last(triangular_solve(t, swap_last(w), lower=lower)), lower, False
+        )
     if needs[1]:
         # S̄ = conj(T)⁻¹ herm(X̄) T⁻ᵀ: the congruence by the inverse of Tᵀ
-        s_ct = congruence_solve(_swap(t), ct, lower=not lower)
+        s_ct = congruence_solve(swap_last(t), ct, lower=not lower)
     return t_ct, s_ct
 
 
@@ -504,7 +489,7 @@ def cholesky(a):
 # Φ(X): the lower triangle of X with its diagonal halved
 def _phi(x):
     xp = module_for(x)
-    mask = xp.tri(shape_of(x)[-1], dtype=_real_dtype(dtype_of(x)))
+    mask = xp.tri(shape_of(x)[-1], dtype=real_dtype(dtype_of(x)))
     xp.fill_diagonal(mask, 0.5)
     return mul(x, mask)
 
@@ -529,7 +514,7 @@ cholesky_p = Primitive(
     shape=_cholesky_shape,
     jvp=_cholesky_jvp,
     vjp=_cholesky_vjp,
-    batch=_moved_first,
+    batch=batch_axis_first,
 )
 
 
@@ -542,7 +527,7 @@ cholesky_p = Primitive(
 
 def _eigh_shape(a, *, lower, eigenvectors):
     _square_matrices("eigh", a)
-    w = ShapedArray(a.shape[:-1], _real_dtype(a.dtype))
+    w = ShapedArray(a.shape[:-1], real_dtype(a.dtype))
     return (w, ShapedArray(a.shape, a.dtype)) if eigenvectors else (w,)
 
 
@@ -577,8 +562,8 @@ def _eigh_vjp(ct, ans, a, *, lower, eigenvectors, needs):
     # Ā = herm(conj(V) G Vᵀ), G = diag(w̄) + F ∘ (Vᵀ V̄); F only where V̄ is used
     g = None if w_ct is None else _diag_embed(w_ct)
     if v_ct is not None:
-        g = _add(g, mul(_gap_inverse(w), matmul(_swap(v), v_ct)))
-    a_ct = _hermitian_part(matmul(_conj(v), matmul(g, _swap(v))))
+        g = _add(g, mul(_gap_inverse(w), matmul(swap_last(v), v_ct)))
+    a_ct = _hermitian_part(matmul(_conj(v), matmul(g, swap_last(v))))
     return (mul(a_ct, _triangle_weights(a_ct, lower)),)
 
 
@@ -588,7 +573,7 @@ eigh_p = Primitive(
     shape=_eigh_shape,
     jvp=_eigh_jvp,
     vjp=_eigh_vjp,
-    batch=_moved_first,
+    batch=batch_axis_first,
     multiple_results=True,
 )
 
@@ -638,7 +623,7 @@ def _lu_jvp(primals, tangents):
     x = triangular_solve(
         packed, rows(a_dot, pivots_to_permutation(piv)), lower=True, unit_diagonal=True
     )
-    x = _swap(triangular_solve(packed, _swap(x), lower=False, trans=1))
+    x = swap_last(triangular_solve(packed, swap_last(x), lower=False, trans=1))
     lu_dot = add(matmul(_unit_lower(packed), _tril(x, -1)), matmul(_triu(x), _triu(packed)))
     return (packed, piv), (lu_dot, None)
 
@@ -647,11 +632,11 @@ def _lu_vjp(ct, ans, a, *, needs):
     packed, piv = ans
     lu_ct = ct[0]
     x_ct = add(
-        _tril(matmul(_swap(_unit_lower(packed)), _tril(lu_ct, -1)), -1),
-        _triu(matmul(_triu(lu_ct), _swap(_triu(packed)))),
+        _tril(matmul(swap_last(_unit_lower(packed)), _tril(lu_ct, -1)), -1),
+        _triu(matmul(_triu(lu_ct), swap_last(_triu(packed)))),
     )
     z = triangular_solve(packed, x_ct, lower=True, trans=1, unit_diagonal=True)
-    z = _swap(triangular_solve(packed, _swap(z), lower=False))
+    z = swap_last(triangular_solve(packed, swap_last(z), lower=False))
     return (rows(z, pivots_to_permutation(piv, inverse=True)),)
 
 
@@ -661,7 +646,7 @@ lu_p = Primitive(
     shape=_lu_shape,
     jvp=_lu_jvp,
     vjp=_lu_vjp,
-    batch=_moved_first,
+    batch=batch_axis_first,
     multiple_results=True,
 )
 
@@ -687,7 +672,7 @@ pivots_to_permutation_p = Primitive(
     impl=_permutation_impl,
     shape=lambda piv, *, inverse: ShapedArray(piv.shape, np.intp),
     zero_derivative=True,
-    batch=_moved_first,
+    batch=batch_axis_first,
 )
 
 
@@ -764,9 +749,9 @@ def _eig_vjp(ct, ans, a, *, eigenvectors, needs):
         # the normalization's transpose, then Ḡ += F ∘ (Vᵀ V̄)
         norm_ct = real(einsum(_spec(v, "ij,ij->j"), v_ct, v))
         v_ct = sub(v_ct, mul(conj(v), _as_row(norm_ct)))
-        g = _add(g, mul(_gap_inverse(w), matmul(_swap(v), v_ct)))
+        g = _add(g, mul(_gap_inverse(w), matmul(swap_last(v), v_ct)))
     # Ā = V⁻ᵀ G Vᵀ
-    a_ct = solve(_swap(v), matmul(g, _swap(v)))
+    a_ct = solve(swap_last(v), matmul(g, swap_last(v)))
     return (a_ct if _complex(a) else real(a_ct),)
 
 
@@ -776,7 +761,7 @@ eig_p = Primitive(
     shape=_eig_shape,
     jvp=_eig_jvp,
     vjp=_eig_vjp,
-    batch=_moved_first,
+    batch=batch_axis_first,
     multiple_results=True,
 )
 
@@ -794,7 +779,7 @@ def _svd_shape(a, *, compute_uv, full_matrices):
         raise ValueError(f"svd: expected a (stack of) matrices, got shape {tuple(a.shape)}.")
     *batch, m, n = a.shape
     batch, k = tuple(batch), min(m, n)
-    s = ShapedArray(batch + (k,), _real_dtype(a.dtype))
+    s = ShapedArray(batch + (k,), real_dtype(a.dtype))
     if not compute_uv:
         return (s,)
     u_cols, vh_rows = (m, n) if full_matrices else (k, k)
@@ -867,7 +852,7 @@ def _svd_vjp(ct, ans, a, *, compute_uv, full_matrices, needs):
     if u_ct is not None or vh_ct is not None:
         f = _gap_inverse(mul(s, s))
     if u_ct is not None:
-        ju = matmul(_swap(u), u_ct)  # Uᵀ Ū
+        ju = matmul(swap_last(u), u_ct)  # Uᵀ Ū
         p_ct = _add(p_ct, mul(mul(f, sub(ju, _adj(ju))), s_row))
         phase = _imag_diag(ju)
         if phase is not None:
@@ -893,7 +878,7 @@ svd_p = Primitive(
     shape=_svd_shape,
     jvp=_svd_jvp,
     vjp=_svd_vjp,
-    batch=_moved_first,
+    batch=batch_axis_first,
     multiple_results=True,
 )
 
@@ -930,7 +915,7 @@ def _qr_jvp(primals, tangents):
     r1 = _columns(r, 0, k) if n > k else r
     x_dot = _columns(a_dot, 0, k) if n > k else a_dot
     # B = dX R1⁻¹, C = Qᴴ B = Qᴴ dQ + dR1 R1⁻¹: skew-Hermitian plus upper triangular
-    b = _swap(triangular_solve(r1, _swap(x_dot), lower=False, trans=1))
+    b = swap_last(triangular_solve(r1, swap_last(x_dot), lower=False, trans=1))
     c = matmul(_adj(q), b)
     low = _tril(c, -1)
     omega = _add(sub(low, _adj(low)), _imag_diag(c))
@@ -955,17 +940,17 @@ def _qr_vjp(ct, ans, a, *, needs):
             r2_ct = _columns(r_ct, k, n)
             r_ct = _columns(r_ct, 0, k)
             y_ct = matmul(_conj(q), r2_ct)
-            q_ct = _add(q_ct, neg(matmul(y_ct, _swap(_columns(r, k, n)))))
+            q_ct = _add(q_ct, neg(matmul(y_ct, swap_last(_columns(r, k, n)))))
         else:
             y_ct = module_for(a).zeros(shape_of(a)[:-1] + (n - k,), dtype_of(a))
-    x = None if r_ct is None else matmul(r_ct, _swap(r1))
+    x = None if r_ct is None else matmul(r_ct, swap_last(r1))
     if q_ct is not None:
-        x = _add(x, neg(matmul(_swap(q), q_ct)))
+        x = _add(x, neg(matmul(swap_last(q), q_ct)))
     # C̄: X's upper triangle, its conjugate transpose below, Re of its diagonal
     d = _diag(x)
     c_ct = add(add(_triu(x, 1), _tril(_adj(x), -1)), _diag_embed(real(d) if _complex(d) else d))
     b_ct = _add(q_ct, matmul(_conj(q), c_ct))
-    a_ct = _swap(triangular_solve(r1, _swap(b_ct), lower=False))  # B̄ R1⁻ᵀ
+    a_ct = swap_last(triangular_solve(r1, swap_last(b_ct), lower=False))  # B̄ R1⁻ᵀ
     if y_ct is not None:
         a_ct = join([a_ct, y_ct], axis=len(shape_of(a)) - 1, new_axis=False)
     return (a_ct,)
@@ -977,7 +962,7 @@ qr_p = Primitive(
     shape=_qr_shape,
     jvp=_qr_jvp,
     vjp=_qr_vjp,
-    batch=_moved_first,
+    batch=batch_axis_first,
     multiple_results=True,
 )
 
@@ -1016,7 +1001,7 @@ def _pinv_jvp(primals, tangents, *, rcond, hermitian):
 def _pinv_vjp(ct, p, a, *, rcond, hermitian, needs):
     # the transpose of the JVP (x ↦ A x B has transpose y ↦ Aᵀ y Bᵀ, and
     # dAᴴ's puts a conjugate transpose around it)
-    p_t, ct_h = _swap(p), _adj(ct)
+    p_t, ct_h = swap_last(p), _adj(ct)
     out = neg(matmul(p_t, matmul(ct, p_t)))
     left = matmul(ct_h, matmul(_conj(p), p_t))
     out = add(out, sub(left, matmul(_conj(a), matmul(_conj(p), left))))
@@ -1033,7 +1018,7 @@ pinv_p = Primitive(
     shape=_pinv_shape,
     jvp=_pinv_jvp,
     vjp=_pinv_vjp,
-    batch=_moved_first,
+    batch=batch_axis_first,
 )
 
 __all__ = [

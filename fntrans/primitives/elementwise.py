@@ -52,8 +52,12 @@ def ufunc_impl(ufunc):
     return impl
 
 
-def unary(name: str, *, ufunc=None, jvp=None, zero_derivative=False, vjp=None, batch=None):
-    """An elementwise primitive of one argument computed by NumPy's ``ufunc``.
+def unary(
+    name: str, *, ufunc=None, jvp=None, zero_derivative=False, vjp=None, batch=None, impl=None
+):
+    """An elementwise primitive of one argument computed by NumPy's ``ufunc``
+    (or by ``impl(xp, x)`` where NumPy's function is not the backend's, as for
+    SciPy's ufuncs).
 
     ``jvp(t, ans, x)`` gives the tangent; a diagonal Jacobian is its own
     transpose, so the same function applied to the cotangent is the VJP (no
@@ -72,7 +76,7 @@ def unary(name: str, *, ufunc=None, jvp=None, zero_derivative=False, vjp=None, b
 
     prim = Primitive(
         name,
-        impl=ufunc_impl(ufunc),
+        impl=impl or ufunc_impl(ufunc),
         shape=ufunc_shape(ufunc),
         jvp=prim_jvp,
         vjp=vjp or prim_vjp,

@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from fntrans.core.aval import ShapedArray, dtype_of, result_dtype, shape_of
+from fntrans.core.aval import ShapedArray, dtype_of, real_dtype, result_dtype, shape_of
 from fntrans.core.primitive import Primitive
+from fntrans.primitives._util import batch_axis_first
 from fntrans.primitives.broadcasting import reduce_sum, unbroadcast
 from fntrans.primitives.elementwise import add, div, imag, mul, neg, real, sub
 from fntrans.primitives.products import matmul
-from fntrans.primitives.shape import move_axis, reshape, transpose
+from fntrans.primitives.shape import move_axis, reshape, swap_last
 
 # ---- shared helpers ----
 
@@ -33,16 +34,6 @@ def _check_square(shape):
         )
     if shape[-1] != shape[-2]:
         raise np.linalg.LinAlgError("Last 2 dimensions of the array must be square")
-
-
-def _real_dtype(dtype):
-    return np.empty(0, dtype).real.dtype
-
-
-def swap_last(x):
-    """``x`` with its last two axes swapped (the matrix transpose of a stack)."""
-    n = len(shape_of(x))
-    return transpose(x, tuple(range(n - 2)) + (n - 1, n - 2))
 
 
 def _sum_last_two(x):
@@ -81,15 +72,6 @@ def _lapack(name, factor):
     from scipy.linalg import lapack
 
     return lapack.get_lapack_funcs((name,), (factor,))[0]
-
-
-def _one_operand_batch(prim, vals, dims, **params):
-    """Batch axes lead, so the batch of ``vmap`` is one more of them."""
-    (x,), (d,) = vals, dims
-    out = prim.bind(move_axis(x, d, 0), **params)
-    if prim.multiple_results:
-        return out, (0,) * len(out)
-    return out, 0
 
 
 # ---- solve: a @ x = b for stacks of matrices b ----
@@ -202,7 +184,7 @@ inv_p = Primitive(
     shape=_inv_shape,
     jvp=_inv_jvp,
     vjp=_inv_vjp,
-    batch=_one_operand_batch,
+    batch=batch_axis_first,
 )
 
 inv = inv_p.bind
@@ -216,7 +198,7 @@ inv = inv_p.bind
 def _slogdet_shape(a):
     _check_square(a.shape)
     batch = a.shape[:-2]
-    return ShapedArray(batch, a.dtype), ShapedArray(batch, _real_dtype(a.dtype))
+    return ShapedArray(batch, a.dtype), ShapedArray(batch, real_dtype(a.dtype))
 
 
 def _slogdet_impl(xp, a):
@@ -255,7 +237,7 @@ slogdet_p = Primitive(
     shape=_slogdet_shape,
     jvp=_slogdet_jvp,
     vjp=_slogdet_vjp,
-    batch=_one_operand_batch,
+    batch=batch_axis_first,
     multiple_results=True,
 )
 
@@ -289,7 +271,7 @@ det_p = Primitive(
     shape=_det_shape,
     jvp=_det_jvp,
     vjp=_det_vjp,
-    batch=_one_operand_batch,
+    batch=batch_axis_first,
 )
 
 det = det_p.bind
@@ -338,7 +320,7 @@ adjugate_p = Primitive(
     shape=_inv_shape,
     jvp=_adjugate_jvp,
     vjp=_adjugate_vjp,
-    batch=_one_operand_batch,
+    batch=batch_axis_first,
 )
 
 adjugate = adjugate_p.bind

@@ -34,7 +34,7 @@ from fntrans.primitives.broadcasting import bdim_to_front, reduce_sum, unbroadca
 from fntrans.primitives.elementwise import conj, mul, neg, real, sub
 from fntrans.primitives.joining import join, split
 from fntrans.primitives.products import matmul
-from fntrans.primitives.shape import reshape, transpose
+from fntrans.primitives.shape import reshape, swap_last
 
 
 def _linalg_function(xp, name: str):
@@ -55,12 +55,6 @@ def _square_shape(name: str, x):
         )
     dtype = x.dtype if is_inexact(x.dtype) else np.dtype(np.float64)
     return ShapedArray(x.shape, dtype, x.weak_type)
-
-
-def _mT(x):
-    """The matrix transpose of the last two axes (no conjugation)."""
-    n = len(shape_of(x))
-    return transpose(x, tuple(range(n - 2)) + (n - 1, n - 2))
 
 
 def _leading_batch(prim, vals, dims, **params):
@@ -103,7 +97,7 @@ def _expm_jvp(primals, tangents):
 def _expm_vjp(ct, ans, a, *, needs):
     # <G, L(A, E)> = <L(Aᵀ, G), E>: the Fréchet derivative is transposed by
     # transposing A (the plain transpose, also for complex A)
-    return (_frechet(_mT(a), ct),)
+    return (_frechet(swap_last(a), ct),)
 
 
 expm_p = Primitive(
@@ -155,10 +149,10 @@ def _sylvester_jvp(primals, tangents):
 def _sylvester_vjp(ct, ans, a, b, q, *, needs):
     # the adjoint solve aᵀ y + y bᵀ = ct gives q's cotangent; a's and b's follow
     # from dx = solve(dq - da x - x db)
-    y = solve_sylvester_p.bind(_mT(a), _mT(b), ct)
+    y = solve_sylvester_p.bind(swap_last(a), swap_last(b), ct)
     return (
-        unbroadcast(neg(matmul(y, _mT(ans))), shape_of(a)) if needs[0] else None,
-        unbroadcast(neg(matmul(_mT(ans), y)), shape_of(b)) if needs[1] else None,
+        unbroadcast(neg(matmul(y, swap_last(ans))), shape_of(a)) if needs[0] else None,
+        unbroadcast(neg(matmul(swap_last(ans), y)), shape_of(b)) if needs[1] else None,
         unbroadcast(y, shape_of(q)) if needs[2] else None,
     )
 
@@ -195,7 +189,7 @@ def _sqrtm_jvp(primals, tangents):
 
 def _sqrtm_vjp(ct, ans, a, *, needs):
     # dX = S⁻¹(dA) with S(Y) = X Y + Y X; S's transpose is the same map at Xᵀ
-    xt = _mT(ans)
+    xt = swap_last(ans)
     return (solve_sylvester_p.bind(xt, xt, ct),)
 
 

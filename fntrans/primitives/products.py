@@ -18,7 +18,7 @@ from fntrans.core.aval import ShapedArray, all_weak, dtype_of, result_dtype, sha
 from fntrans.core.primitive import Primitive
 from fntrans.primitives.broadcasting import broadcast_to, unbroadcast
 from fntrans.primitives.elementwise import add, mul
-from fntrans.primitives.shape import move_axis, reshape, transpose
+from fntrans.primitives.shape import move_axis, reshape, swap_last, transpose
 
 
 def _matmul_shape(a, b):
@@ -34,11 +34,6 @@ def _matmul_shape(a, b):
     return ShapedArray(shape, result_dtype(a, b), all_weak(a, b))
 
 
-def _swap_last(x):
-    n = len(shape_of(x))
-    return transpose(x, tuple(range(n - 2)) + (n - 1, n - 2))
-
-
 def _as_matrices(ct, a_shape, b_shape):
     """Operands and cotangent with 1-d operands promoted to matrices, as NumPy does."""
     a2 = a_shape if len(a_shape) > 1 else (1,) + a_shape
@@ -51,7 +46,7 @@ def _as_matrices(ct, a_shape, b_shape):
 def _ct_lhs(ct, b, a_shape):
     b_shape = shape_of(b)
     a2, b2, ct2 = _as_matrices(ct, a_shape, b_shape)
-    ct_a = matmul(ct2, _swap_last(reshape(b, b2)))
+    ct_a = matmul(ct2, swap_last(reshape(b, b2)))
     return reshape(unbroadcast(ct_a, a2), a_shape)
 
 
@@ -61,7 +56,7 @@ def _ct_rhs(ct, a, b_shape):
         # vector @ matrix: the cotangent is the outer product of a and ct
         return mul(reshape(a, (a_shape[0], 1)), ct)
     a2, b2, ct2 = _as_matrices(ct, a_shape, b_shape)
-    ct_b = matmul(_swap_last(reshape(a, a2)), ct2)
+    ct_b = matmul(swap_last(reshape(a, a2)), ct2)
     return reshape(unbroadcast(ct_b, b2), b_shape)
 
 

@@ -79,3 +79,9 @@ def move_axis(x, src: int, dst: int):
 
 
 __all__ = ["reshape_p", "transpose_p"]
+
+
+def swap_last(x):
+    """``x`` with its last two axes swapped: the matrix transpose of a stack."""
+    n = len(shape_of(x))
+    return transpose(x, tuple(range(n - 2)) + (n - 1, n - 2))

@@ -41,6 +41,7 @@ from fntrans.primitives.elementwise import (
     select,
     sub,
     ufunc_shape,
+    unary,
 )
 from fntrans.primitives.math_functions import exp, log, log1p_p, sign
 
@@ -112,23 +113,9 @@ def _special_shape(ufunc):
 def _unary(name, ufunc, jvp=None, *, zero_derivative=False):
     """A one-argument special function; ``jvp(t, ans, x)`` gives the tangent
     and, as the Jacobian is diagonal, also the VJP."""
-    prim = None
-
-    def prim_jvp(primals, tangents):
-        (x,), (t,) = primals, tangents
-        ans = prim.bind(x)
-        return ans, jvp(t, ans, x)
-
-    prim = Primitive(
-        name,
-        impl=_special_impl(ufunc),
-        shape=ufunc_shape(ufunc),
-        jvp=prim_jvp,
-        vjp=lambda ct, ans, x, *, needs: (jvp(ct, ans, x),),
-        batch=elementwise_batch,
-        zero_derivative=zero_derivative,
+    return unary(
+        name, ufunc=ufunc, jvp=jvp, zero_derivative=zero_derivative, impl=_special_impl(ufunc)
     )
-    return prim
 
 
 def _binary(name, ufunc, dx, dy, *, impl=None):

@@ -269,7 +269,7 @@ def _split_args(args):
     vector, and the function that puts them back among the other leaves."""
     leaves, tree = tree_flatten(tuple(args))
     chosen = [i for i, leaf in enumerate(leaves) if _is_differentiable(leaf)]
-    params, unravel = _ravel_pytree([leaves[i] for i in chosen])
+    params, unravel = ravel_pytree([leaves[i] for i in chosen])
     if not chosen:
         params = np.zeros(0)
 
@@ -291,27 +291,12 @@ def _float_state(y0):
     return tree_unflatten(tree, [as_float(leaf) for leaf in leaves])
 
 
-def _ravel_pytree(tree):
-    """``ravel_pytree``, without the slice and the concatenation it would
-    record for a lone array: the solvers' programs would run them at every step."""
-    leaves, treedef = tree_flatten(tree)
-    if len(leaves) != 1:
-        return ravel_pytree(tree)
-    leaf = fnp.asarray(leaves[0])
-    shape, dtype = leaf.shape, leaf.dtype
-
-    def unravel(flat):
-        return tree_unflatten(treedef, [fnp.asarray(fnp.reshape(flat, shape), dtype=dtype)])
-
-    return fnp.ravel(leaf), unravel
-
-
 def _flat_rhs(fun, unravel_y, rebuild, call):
     """``fun`` on flat vectors: ``rhs(y, t, params) -> dy/dt`` raveled."""
 
     def rhs(y, t, params):
         dy = call(fun, unravel_y(y), t, rebuild(params))
-        return _ravel_pytree(dy)[0]
+        return ravel_pytree(dy)[0]
 
     rhs.__name__ = getattr(fun, "__name__", "func")
     return rhs
@@ -421,7 +406,7 @@ def odeint(
         printmessg=printmessg, col_deriv=col_deriv,
     )  # fmt: skip
     y0 = _float_state(y0)
-    y0_flat, unravel_y = _ravel_pytree(y0)
+    y0_flat, unravel_y = ravel_pytree(y0)
     params, rebuild = _split_args(args)
 
     def call(fun, y, s, extra):
@@ -535,7 +520,7 @@ def solve_ivp(
     t0, t_end = t_span
     ts = fnp.concatenate([fnp.reshape(fnp.asarray(t0, dtype=np.float64), (1,)), t_eval])
     y0 = _float_state(y0)
-    y0_flat, unravel_y = _ravel_pytree(y0)
+    y0_flat, unravel_y = ravel_pytree(y0)
     params, rebuild = _split_args(args)
 
     def call(f, y, s, extra):

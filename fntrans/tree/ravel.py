@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from fntrans.core.aval import dtype_of, shape_of
+from fntrans.core.tracer import Tracer
 from fntrans.primitives.elementwise import convert_element_type
 from fntrans.primitives.indexing import getitem
 from fntrans.primitives.joining import join
@@ -36,7 +37,11 @@ def ravel_pytree(tree: Any) -> tuple[np.ndarray, Callable]:
     shapes = [tuple(shape_of(leaf)) for leaf in leaves]
     sizes = [math.prod(s) for s in shapes]
     dtypes = [dtype_of(leaf) for leaf in leaves]
-    if leaves:
+    if len(leaves) == 1 and isinstance(leaves[0], Tracer):
+        # a lone traced leaf: its reshape is the flat vector (nothing to copy
+        # or join, which a recorded program would otherwise run every time)
+        flat = reshape(leaves[0], (sizes[0],))
+    elif leaves:
         flat = join(
             [reshape(leaf, (size,)) for leaf, size in zip(leaves, sizes)], axis=0, new_axis=False
         )
@@ -44,6 +49,9 @@ def ravel_pytree(tree: Any) -> tuple[np.ndarray, Callable]:
         flat = np.zeros(0)
 
     def unravel(flat_vector):
+        if len(leaves) == 1:  # no slice of the whole vector
+            piece = convert_element_type(reshape(flat_vector, shapes[0]), dtype=dtypes[0])
+            return tree_unflatten(treedef, [piece])
         pieces, start = [], 0
         for shape, size, dtype in zip(shapes, sizes, dtypes):
             piece = reshape(getitem(flat_vector, slice(start, start + size)), shape)
