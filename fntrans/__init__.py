@@ -7,6 +7,7 @@
 
 from fntrans import (  # numpy installs the tracer's methods
     extend,
+    lax,
     numpy,
     optimizers,
     scipy,
@@ -29,6 +30,7 @@ from fntrans.custom import custom_jvp, custom_vjp
 from fntrans.device import default_device, device_put, devices
 from fntrans.errors import ConcretizationError, UnexpectedTracerError
 from fntrans.jacobians import elementwise_grad, hessian, hvp, jacfwd, jacrev
+from fntrans.jit import jit
 from fntrans.vectorize import vmap
 
 __version__ = "0.1.0"
@@ -51,7 +53,9 @@ __all__ = [
     "hvp",
     "jacfwd",
     "jacrev",
+    "jit",
     "jvp",
+    "lax",
     "linearize",
     "make_jaxpr",
     "optimizers",

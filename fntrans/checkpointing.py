@@ -41,9 +41,10 @@ class Recording:
         ``owner`` (the transform that will process the call) that ``fun``
         closes over become trailing inputs of the program; they are returned,
         to be passed to the call with the arguments."""
-        # the program runs one transform below the owner, except below a vmap:
-        # that batches the program per example, so it is recorded on its tracers
-        below = None if isinstance(owner, Batch) else owner
+        # the program runs one transform below the owner, except below a vmap
+        # (that batches the program per example) and below staging (whose
+        # values are abstract): then it is recorded on their tracers
+        below = None if isinstance(owner, Batch) or getattr(owner, "records", False) else owner
         with new_interpreter(_ClosureTape(below), args) as tape:
             inputs = [tape.new_input(_below(a, below)) for a in args]
             input_nodes = [(t.node, t.primal) for t in inputs]

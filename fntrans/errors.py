@@ -203,8 +203,9 @@ def concretization(operation: str, aval, sources=()) -> ConcretizationError:
     return ConcretizationError(
         f"{operation} needs a concrete value, but got an abstract traced value "
         f"{aval.str_short()}{depends}. Python control flow and conversions cannot "
-        f"depend on traced values here: mark the argument static (static_argnums) or "
-        f"use fnp.where for value-dependent choices."
+        f"depend on traced values here: mark the argument static (static_argnums), "
+        f"or use fntrans.lax (cond, switch, while_loop, fori_loop, scan) for "
+        f"value-dependent control flow and fnp.where for value-dependent choices."
     )
 
 

@@ -29,8 +29,10 @@ LAYERS = [
         "fntrans.checkpointing",
         "fntrans.extend",
         "fntrans.device",
+        "fntrans.lax",
+        "fntrans.distributed",
     ],
-    ["fntrans.jacobians", "fntrans.test_util", "fntrans.optimizers", "fntrans.scipy"],
+    ["fntrans.jacobians", "fntrans.test_util", "fntrans.optimizers", "fntrans.scipy", "fntrans.jit"],
     ["fntrans.compat"],
     ["fntrans"],
 ]

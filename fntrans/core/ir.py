@@ -120,7 +120,9 @@ def _var_names():
             yield "".join(chars)
 
 
-def _format_param(value) -> str:
+def _format_param(value, indent: str = "        ") -> str:
+    if isinstance(value, IR):  # a branch or loop body: the program, indented under it
+        return "\n" + indent + format_ir(value).replace("\n", "\n" + indent)
     if isinstance(value, np.dtype):
         return str(value)
     if isinstance(value, tuple):
@@ -194,6 +196,9 @@ def _format_params(params: dict, width: int = 32) -> list[str]:
     """``key=value`` for each parameter, values cut to ``width`` characters."""
     out = []
     for key, value in sorted(params.items()):
+        if isinstance(value, IR):
+            out.append(f"{key}=<program: {len(value.eqns)} eqns>")
+            continue
         text = _format_param(value)
         if len(text) > width:
             text = text[: width - 3] + "..."

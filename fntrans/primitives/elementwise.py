@@ -49,6 +49,7 @@ def ufunc_impl(ufunc):
     def impl(xp, *args):
         return ufunc(*args) if xp is np else getattr(xp, name)(*args)
 
+    impl.ufunc = ufunc  # jit's code generator calls the backend's function of this name
     return impl
 
 
@@ -138,6 +139,7 @@ def _arithmetic_impl(operator_fn, ufunc):
             return getattr(xp, name)(x, y)
         return operator_fn(x, y)
 
+    impl.ufunc = ufunc  # for jit's code generator, as ufunc_impl's
     return impl
 
 
@@ -210,7 +212,7 @@ sub_p = Primitive(
 
 neg_p = Primitive(
     "neg",
-    impl=lambda xp, x: xp.negative(x),
+    impl=ufunc_impl(np.negative),
     shape=ufunc_shape(np.negative),
     jvp=lambda primals, tangents: (neg(primals[0]), neg(tangents[0])),
     vjp=lambda ct, ans, x, *, needs: (neg(ct),),

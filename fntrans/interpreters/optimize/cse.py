@@ -1,0 +1,69 @@
+"""Common-subexpression elimination: one equation per distinct computation."""
+
+from __future__ import annotations
+
+from fntrans.core.ir import IR, Eqn, Literal
+
+
+def _param_key(value):
+    """A hashable stand-in for a parameter, or None when it has none (arrays,
+    programs, functions are compared by identity)."""
+    if type(value) in (tuple, list):
+        keys = tuple(_param_key(v) for v in value)
+        return None if None in keys else (type(value), keys)
+    try:
+        hash(value)
+    except TypeError:
+        return None
+    # 1 == 1.0 == True in Python; a parameter's type matters (dtypes, axes)
+    return (type(value), value)
+
+
+def _eqn_key(eqn: Eqn, rename: dict):
+    args = []
+    for v in eqn.invars:
+        if type(v) is Literal:
+            key = _param_key(v.value)
+            if key is None:
+                return None
+            args.append(("lit", key, v.aval.dtype, v.aval.weak_type))
+        else:
+            args.append(rename.get(v, v))
+    params = []
+    for name in sorted(eqn.params):
+        key = _param_key(eqn.params[name])
+        if key is None:
+            key = ("id", id(eqn.params[name]))
+        params.append((name, key))
+    return (eqn.prim, tuple(args), tuple(params))
+
+
+def eliminate_common_subexpressions(ir: IR) -> IR:
+    """``ir`` where an equation that repeats an earlier one (same primitive,
+    same inputs, same parameters) is dropped and its results read from the
+    earlier one's.
+
+    >>> import fntrans as ft, fntrans.numpy as fnp
+    >>> ir = ft.make_jaxpr(lambda x: fnp.sin(x) + fnp.sin(x))(1.0)
+    >>> [e.prim.name for e in eliminate_common_subexpressions(ir).eqns]
+    ['sin', 'add']
+    """
+    rename = {}  # a dropped equation's output -> the kept one's
+    seen = {}
+    eqns = []
+    for eqn in ir.eqns:
+        key = _eqn_key(eqn, rename)
+        if key is not None:
+            first = seen.get(key)
+            if first is not None:
+                rename.update(zip(eqn.outvars, first.outvars))
+                continue
+        if any(type(v) is not Literal and v in rename for v in eqn.invars):
+            eqn = Eqn(eqn.prim, [rename.get(v, v) for v in eqn.invars], eqn.outvars, eqn.params)
+        if key is not None:
+            seen[key] = eqn
+        eqns.append(eqn)
+    if not rename:
+        return ir
+    outvars = [v if type(v) is Literal else rename.get(v, v) for v in ir.outvars]
+    return IR(ir.invars, ir.constvars, ir.consts, eqns, outvars, ir.in_names, ir.out_names)
