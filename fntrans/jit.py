@@ -16,6 +16,7 @@ from collections import OrderedDict, namedtuple
 from collections.abc import Callable, Sequence
 
 import numpy as np
+import optree
 
 from fntrans import backend
 from fntrans._flat_transforms import jvp_flat, pull_back, vmap_flat
@@ -29,11 +30,12 @@ from fntrans.interpreters.codegen import generate
 from fntrans.interpreters.optimize import optimize, plan_memory
 from fntrans.interpreters.staging import Staging, input_names, output_names
 from fntrans.tree import tree_flatten, tree_unflatten
-from fntrans.tree.pytrees import tree_paths
+from fntrans.tree.pytrees import NAMESPACE, tree_paths
 
 CacheInfo = namedtuple("CacheInfo", ["hits", "misses", "maxsize", "currsize"])
 
 _SCALARS = (float, int, bool, complex)
+_PLAIN = {np.ndarray, float, int, bool, complex}  # arguments that are leaves themselves
 
 
 class Program:
@@ -58,7 +60,8 @@ class Program:
         self.traced = traced
         self.ir = optimize(traced, CALLS)
         self.fn, self.source = generate(self.ir, xp, plan_memory(self.ir, donated), name)
-        self.out_avals = tuple(v.aval for v in self.ir.outvars)
+        # the types the trace gave (optimizing may forget a weak type)
+        self.out_avals = tuple(v.aval for v in traced.outvars)
         self.seconds = time.perf_counter() - start  # optimize + codegen
         self.returns = None  # a pull-back's: which arguments get a cotangent
         self._derived = {}
@@ -184,8 +187,9 @@ class Lowered:
         return self.as_text()
 
 
-def _leaf_key(x, where: Callable[[], str]):
-    """What about a leaf the generated code depends on: its type, shape, dtype."""
+def _leaf_key(x):
+    """What about a leaf the generated code depends on: its type, shape and
+    dtype (None for what cannot be traced)."""
     t = type(x)
     if t is np.ndarray:
         return (x.shape, x.dtype)
@@ -196,10 +200,14 @@ def _leaf_key(x, where: Callable[[], str]):
         return (x._interp.backend, aval.shape, aval.dtype, aval.weak_type)
     if isinstance(x, np.generic) or backend.known_module(x) is not None:
         return (t, x.shape, x.dtype)
-    raise TypeError(
-        f"jit: {where()} is a {t.__name__}, not an array or a number, so it cannot be "
-        f"traced. Mark it static (static_argnums or static_argnames) if it configures "
-        f"the function, or pass it as an array."
+    return None
+
+
+def _untraceable(where: str, x) -> TypeError:
+    return TypeError(
+        f"jit: {where} is a {type(x).__name__}, not an array or a number, so it cannot "
+        f"be traced. Mark it static (static_argnums or static_argnames) if it "
+        f"configures the function, or pass it as an array."
     )
 
 
@@ -256,25 +264,28 @@ class Jitted:
         return static, static_nums, dynamic_args, dynamic_kwargs
 
     def _program(self, args, kwargs):
-        static, static_nums, dyn_args, dyn_kwargs = self._split(args, kwargs)
-        leaves, in_tree = tree_flatten((dyn_args, dyn_kwargs))
-        paths = None
-
-        def where(i):
-            def describe():
-                nonlocal paths
-                paths = paths or _leaf_paths(dyn_args, dyn_kwargs, static_nums, len(args))
-                return paths[1][i]
-
-            return describe
-
-        signature = tuple(_leaf_key(x, where(i)) for i, x in enumerate(leaves))
+        if kwargs or self._static_nums:
+            static, static_nums, dyn_args, dyn_kwargs = self._split(args, kwargs)
+            leaves, in_tree = optree.tree_flatten((dyn_args, dyn_kwargs), namespace=NAMESPACE)
+        else:  # the common case, kept short: it is paid on every call
+            static, static_nums, dyn_args, dyn_kwargs = (), (), args, {}
+            if all(type(a) in _PLAIN for a in args):  # no pytree to flatten
+                leaves, in_tree = list(args), None
+            else:
+                leaves, in_tree = optree.tree_flatten((args, {}), namespace=NAMESPACE)
+        signature = tuple(map(_leaf_key, leaves))
         key = (in_tree, signature, static)
         entry = self._cache.get(key)
         if entry is not None:
             self._hits += 1
             return entry, leaves
+        if None in signature:
+            i = signature.index(None)
+            names = _leaf_paths(dyn_args, dyn_kwargs, static_nums, len(args))[1]
+            raise _untraceable(names[i], leaves[i])
         self._misses += 1
+        if in_tree is None:
+            in_tree = optree.tree_flatten((args, {}), namespace=NAMESPACE)[1]
         entry = self._trace(args, kwargs, static_nums, dyn_args, dyn_kwargs, leaves, in_tree)
         self._cache[key] = entry
         if len(self._cache) > self._maxsize:
@@ -306,19 +317,18 @@ class Jitted:
             labels,
         )
         program.ir.out_names = out_tree[1]
-        return program, out_tree[0], donated
+        traced = [i for i, x in enumerate(leaves) if isinstance(x, Tracer)] or None
+        return program, out_tree[0], donated, traced
 
     def __call__(self, *args, **kwargs):
-        (program, out_tree, donated), leaves = self._program(args, kwargs)
+        (program, out_tree, donated, traced), leaves = self._program(args, kwargs)
         for i in donated:
             leaves[i] = _donatable(leaves[i], leaves)
-        for x in leaves:
-            if isinstance(x, Tracer):
-                outs = jit_call_p.bind(*leaves, program=program)
-                break
-        else:
+        if traced is None:  # which leaves are tracers is part of the signature
             outs = program.fn(*leaves)
-        return tree_unflatten(out_tree, outs)
+        else:
+            outs = jit_call_p.bind(*leaves, program=program)
+        return optree.tree_unflatten(out_tree, outs)
 
     def lower(self, *args, **kwargs) -> Lowered:
         """The traced and optimized program for these arguments, and the
@@ -332,7 +342,7 @@ class Jitted:
             v1 = impl1(np, v0, axes=(0,))
             return (v1,)
         """
-        (program, _, _), _ = self._program(args, kwargs)
+        (program, *_), _ = self._program(args, kwargs)
         return Lowered(program)
 
     def cache_info(self) -> CacheInfo:

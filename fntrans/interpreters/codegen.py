@@ -80,20 +80,20 @@ def generate(
 
     ``plan`` (from :func:`~fntrans.interpreters.optimize.plan_memory`) says
     which elementwise equations write into an input's buffer (``out=``).
+    A program of float64 scalars alone (nested derivatives of a scalar
+    function) runs on Python floats and the ``math`` module, about ten times
+    faster than NumPy's 0-d arrays, falling back to NumPy where ``math``
+    refuses (a domain error, an overflow, a division by zero).
 
     >>> import fntrans as ft, fntrans.numpy as fnp
-    >>> fn, source = generate(ft.make_jaxpr(lambda x: fnp.sin(x) * 2.0)(1.0))
+    >>> fn, source = generate(ft.make_jaxpr(lambda x: fnp.sin(x) * 2.0)(fnp.ones(3)))
     >>> print(source)
     def program(x):
         v0 = np.sin(x)
-        v1 = np.multiply(v0, 2.0)
+        v1 = np.multiply(v0, 2.0, out=v0)
         return (v1,)
-    >>> fn(0.5)
-    (np.float64(0.958851077208406),)
     """
-    plan = plan or {}
     writer = _Writer(xp)
-    params_of = writer.scope
     given = list(arg_names or ir.in_names or [])
     for i, v in enumerate(ir.invars):
         # an input's name in the arguments as an identifier: params['W1'] -> params_W1
@@ -102,35 +102,21 @@ def generate(
             label = f"a{i}"
         writer.names[v] = label if label not in writer.names.values() else f"a{i}"
     for v, value in zip(ir.constvars, ir.consts):
-        writer.names[v] = f"c{len(params_of)}"
-        params_of[writer.names[v]] = value
-    checking = config.checking
-    lines = [f"def {name}({', '.join(writer.var(v) for v in ir.invars)}):"]
-    for i, eqn in enumerate(ir.eqns):
-        args = [writer.var(v) for v in eqn.invars]
-        outs = ", ".join(writer.var(v) for v in eqn.outvars)
-        if eqn.prim.multiple_results:
-            outs = f"({outs},)"
-        expr = None if checking else _one_line(eqn, args, writer, plan.get(i))
-        if expr is None:
-            params_of[f"impl{i}"] = eqn.prim.impl
-            for key, value in eqn.params.items():
-                if key.isidentifier() and not keyword.iskeyword(key):
-                    args.append(f"{key}={writer.constant(value, f'p{i}_')}")
-                else:  # not a Python keyword argument: passed in a dict
-                    params_of[f"params{i}"] = {
-                        **params_of.get(f"params{i}", {}),
-                        key: value,
-                    }
-            if f"params{i}" in params_of:
-                args.append(f"**params{i}")
-            expr = f"impl{i}(np, {', '.join(args)})"
-        lines.append(f"    {outs} = {expr}")
-    outs = [writer.var(v) for v in ir.outvars]
-    lines.append(
-        f"    return ({outs[0]},)" if len(outs) == 1 else f"    return ({', '.join(outs)})"
-    )
-    source = "\n".join(lines)
+        writer.names[v] = f"c{len(writer.scope)}"
+        writer.scope[writer.names[v]] = value
+    inputs = ", ".join(writer.var(v) for v in ir.invars)
+    body = _array_body(ir, writer, plan or {})
+    scalar = None if config.checking else _scalar_body(ir, writer)
+    if scalar is None:
+        source = "\n".join([f"def {name}({inputs}):", *body])
+    else:  # the NumPy version is the fallback
+        source = "\n".join(
+            [f"def {name}_arrays({inputs}):", *body, "", "", f"def {name}({inputs}):"]
+            + ["    try:"]
+            + ["    " + line for line in scalar]
+            + ["    except (ValueError, OverflowError, ZeroDivisionError):"]
+            + [f"        return {name}_arrays({inputs})"]
+        )
     filename = f"<fntrans.jit {name} #{next(_counter)}>"
     # registered so that tracebacks and debuggers show the generated lines
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
@@ -138,7 +124,99 @@ def generate(
     return writer.scope[name], source
 
 
-def _one_line(eqn, args, writer, out_position) -> str | None:
+def _returned(names: list) -> str:
+    return f"    return ({names[0]},)" if len(names) == 1 else f"    return ({', '.join(names)})"
+
+
+def _array_body(ir: IR, writer: _Writer, plan: dict) -> list[str]:
+    """One line per equation, calling the backend module (or an impl)."""
+    scope = writer.scope
+    checking = config.checking
+    lines = []
+    for i, eqn in enumerate(ir.eqns):
+        args = [writer.var(v) for v in eqn.invars]
+        outs = ", ".join(writer.var(v) for v in eqn.outvars)
+        if eqn.prim.multiple_results:
+            outs = f"({outs},)"
+        expr = None if checking else _one_line(eqn, args, plan.get(i))
+        if expr is None:
+            scope[f"impl{i}"] = eqn.prim.impl
+            rest = {}
+            for key, value in eqn.params.items():
+                if key.isidentifier() and not keyword.iskeyword(key):
+                    args.append(f"{key}={writer.constant(value, f'p{i}_')}")
+                else:  # not a Python keyword argument: passed in a dict
+                    rest[key] = value
+            if rest:
+                scope[f"params{i}"] = rest
+                args.append(f"**params{i}")
+            expr = f"impl{i}(np, {', '.join(args)})"
+        lines.append(f"    {outs} = {expr}")
+    lines.append(_returned([writer.var(v) for v in ir.outvars]))
+    return lines
+
+
+# ufuncs as Python float arithmetic: an operator or a function of ``math``
+_BINARY_OPERATORS = {"add": "+", "subtract": "-", "multiply": "*", "divide": "/"}
+_MATH = {
+    "negative": "-",
+    "power": "math.pow",
+    **{
+        name: f"math.{name}"
+        for name in "sin cos tan sinh cosh tanh exp expm1 log log1p sqrt".split()
+    },
+    **{f"arc{name}": f"math.a{name}" for name in "sin cos tan sinh cosh tanh".split()},
+}
+
+
+def _is_float64_scalar(aval) -> bool:
+    return not aval.shape and aval.dtype == np.float64
+
+
+def _real_number(value) -> bool:
+    return isinstance(value, (int, float, np.integer, np.floating)) and math.isfinite(value)
+
+
+def _float_text(value) -> str:
+    """A literal as Python source: an int stays an int (``x ** 2``), NumPy's
+    scalars become Python numbers (else the arithmetic would be NumPy's)."""
+    return repr(int(value)) if isinstance(value, (int, np.integer)) else repr(float(value))
+
+
+def _scalar_body(ir: IR, writer: _Writer) -> list[str] | None:
+    """The program on Python floats, or None unless every value is a float64
+    scalar and every equation an arithmetic operation or a ``math`` function."""
+    variables = [*ir.invars, *ir.constvars, *(v for e in ir.eqns for v in e.outvars)]
+    if not ir.eqns or not all(_is_float64_scalar(v.aval) for v in variables):
+        return None
+    for eqn in ir.eqns:
+        ufunc = getattr(eqn.prim.unchecked_impl, "ufunc", None)
+        if ufunc is None or eqn.params or eqn.prim.emit is not None:
+            return None
+        if ufunc.__name__ not in _BINARY_OPERATORS and ufunc.__name__ not in _MATH:
+            return None
+        if any(type(v) is Literal and not _real_number(v.value) for v in eqn.invars):
+            return None
+    writer.scope["math"] = math
+    lines = [f"    {writer.var(v)} = float({writer.var(v)})" for v in ir.invars]
+    for v, value in zip(ir.constvars, ir.consts):
+        lines.append(f"    {writer.var(v)} = {_float_text(float(value))}")
+    for eqn in ir.eqns:
+        args = [_float_text(v.value) if type(v) is Literal else writer.var(v) for v in eqn.invars]
+        name = eqn.prim.unchecked_impl.ufunc.__name__
+        if name in _BINARY_OPERATORS:
+            expr = f"{args[0]} {_BINARY_OPERATORS[name]} {args[1]}"
+        elif name == "negative":
+            expr = f"-{args[0]}"
+        else:
+            expr = f"{_MATH[name]}({', '.join(args)})"
+        lines.append(f"    {writer.var(eqn.outvars[0])} = {expr}")
+    outs = [f"np.float64({writer.var(v)})" for v in ir.outvars]
+    lines.append(_returned(outs))
+    return lines
+
+
+def _one_line(eqn, args, out_position) -> str | None:
     """The equation as one call of the backend module, or None."""
     emit = eqn.prim.emit
     if emit is not None:

@@ -4,6 +4,8 @@ A pass never changes the program it is given; it returns a new one (sharing
 the equations it keeps). ``optimize`` runs them to a fixed point:
 
 - ``inline_calls``: the programs of call primitives become part of the caller;
+- ``forget_weak_types``: among 64-bit values weak types change nothing, and
+  rules that must keep every type exact then apply more often;
 - ``rewrite``: local rules that simplify what automatic differentiation
   writes (multiplication by one, transpose pairs, identity bases, ...);
 - ``fold_constants``: equations of constants alone are computed once;
@@ -23,11 +25,13 @@ from fntrans.interpreters.optimize.fold import fold_constants
 from fntrans.interpreters.optimize.inline import inline_calls
 from fntrans.interpreters.optimize.memory import plan_memory
 from fntrans.interpreters.optimize.rewrites import rewrite
+from fntrans.interpreters.optimize.weak import forget_weak_types
 
 __all__ = [
     "eliminate_common_subexpressions",
     "eliminate_dead_code",
     "fold_constants",
+    "forget_weak_types",
     "inline_calls",
     "optimize",
     "plan_memory",
@@ -50,7 +54,7 @@ def optimize(ir: IR, calls: dict | None = None, max_rounds: int = 4) -> IR:
     """
     if calls:
         ir = inline_calls(ir, calls)
-    ir = eliminate_dead_code(ir)
+    ir = forget_weak_types(eliminate_dead_code(ir))
     for _ in range(max_rounds):
         size = len(ir.eqns)
         for run in PASSES:

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from fntrans.core.ir import IR, Eqn, Literal
+from fntrans.primitives.elementwise import add_p, mul_p
+
+# primitives whose two operands can be swapped (x * y is y * x)
+COMMUTATIVE = {add_p, mul_p}
 
 
 def _param_key(value):
@@ -29,6 +33,8 @@ def _eqn_key(eqn: Eqn, rename: dict):
             args.append(("lit", key, v.aval.dtype, v.aval.weak_type))
         else:
             args.append(rename.get(v, v))
+    if eqn.prim in COMMUTATIVE:
+        args.sort(key=lambda a: (1, repr(a)) if type(a) is tuple else (0, id(a)))
     params = []
     for name in sorted(eqn.params):
         key = _param_key(eqn.params[name])
