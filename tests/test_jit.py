@@ -13,6 +13,8 @@ from hypothesis import strategies as st
 import fntrans as ft
 import fntrans.numpy as fnp
 from fntrans.test_util import check_grads
+from tests.op_cases import OP_CASES
+from tests.strategies import draw_host_args
 
 
 def mlp_loss(params, x, y):
@@ -356,3 +358,26 @@ def test_checkpoint_of_a_closure_stages_under_make_jaxpr_and_jit():
     assert "checkpoint" in str(ft.make_jaxpr(f)(W, x))
     np.testing.assert_allclose(ft.jit(ft.grad(f))(W, x), ft.grad(f)(W, x))
     np.testing.assert_allclose(ft.grad(ft.jit(f))(W, x), ft.grad(f)(W, x))
+
+
+# ---- every op of the table, compiled ----
+
+# data-dependent shapes or values decided in Python: they need concrete values
+NEEDS_VALUES = {"unique", "interp", "linalg_lstsq", "linalg_lstsq_vector", "real_if_close"}
+FIRST_SHAPES = [(case, case.shapes[0]) for case in OP_CASES]
+
+
+@pytest.mark.parametrize("case,shapes", FIRST_SHAPES, ids=[c.name for c, _ in FIRST_SHAPES])
+@settings(max_examples=1, deadline=None)
+@given(data=st.data())
+def test_every_op_compiles_to_the_same_values_and_gradients(case, shapes, data):
+    args = draw_host_args(data, case, shapes)
+    if case.name in NEEDS_VALUES:
+        with pytest.raises(ft.ConcretizationError, match="argument 0"):
+            ft.jit(case.fn)(*args)
+        return
+    np.testing.assert_allclose(ft.jit(case.fn)(*args), case.fn(*args), rtol=1e-10, atol=1e-12)
+    argnums = tuple(range(len(args)))
+    loss = ft.grad(lambda *a: fnp.sum(fnp.real(case.fn(*a))), argnums)
+    for jitted, eager in zip(ft.jit(loss)(*args), loss(*args)):
+        np.testing.assert_allclose(jitted, eager, rtol=1e-9, atol=1e-12)

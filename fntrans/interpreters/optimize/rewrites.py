@@ -23,6 +23,8 @@ The rules:
 - a sum of the slices ``A[0], ..., A[n-1]`` is ``reduce_sum(A, axes=(0,))``,
   and a sum of ``scatter_add``s filling rows ``0, ..., n-1`` is a ``stack``;
   a stack of one value repeated is a broadcast;
+- a matrix-vector product written with a column (or row) of one vector and
+  a reshape back is the matrix-vector product;
 - identity bases: the Jacobian basis of ``jacrev`` and ``jacfwd`` is a
   constant identity matrix, which elementwise scaling keeps diagonal; a
   matrix product with a diagonal matrix ``diag(d)`` is a scaling of rows or
@@ -457,6 +459,29 @@ def _reshape_chain(eqn, site):
     producer = site.producer(x)
     if producer is not None and producer.prim is reshape_p:
         return site.bind(reshape_p, producer.invars[0], shape=shape)
+    return None
+
+
+@register_rule(reshape_p)
+def _matrix_vector_product(eqn, site):
+    """``reshape(A @ reshape(v, (k, 1)), (n,))`` is ``A @ v`` (and on the left,
+    ``reshape(reshape(v, (1, k)) @ B, (m,))`` is ``v @ B``): reverse mode
+    writes a matrix-vector product's cotangents as outer-shaped products."""
+    product = site.producer(eqn.invars[0])
+    if product is None or product.prim is not matmul_p or site.uses(eqn.invars[0]) != 1:
+        return None
+    a, b = product.invars
+    if a.aval.ndim != 2 or b.aval.ndim != 2:
+        return None
+    for column, (matrix, vector) in ((True, (a, b)), (False, (b, a))):
+        shaped = site.producer(vector)
+        if shaped is None or shaped.prim is not reshape_p:
+            continue
+        v = shaped.invars[0]
+        unit = vector.aval.shape[1] if column else vector.aval.shape[0]
+        if v.aval.ndim == 1 and unit == 1:
+            out = site.bind(matmul_p, matrix, v) if column else site.bind(matmul_p, v, matrix)
+            return out if out.aval.shape == eqn.params["shape"] else None
     return None
 
 
