@@ -465,3 +465,33 @@ def test_folding_follows_a_chain_and_leaves_inputs_alone():
     assert prims(new) == ["add"] and str(ir) == before
     x0 = random(3)
     np.testing.assert_array_equal(eval_ir(new, x0)[0], eval_ir(ir, x0)[0])
+
+
+def test_column_vector_matmul_and_reshape_back_is_a_matrix_vector_product():
+    A, v = random((4, 3)), random(3)
+    check(lambda A, v: fnp.reshape(A @ fnp.reshape(v, (3, 1)), (4,)), A, v, expect=["matmul"])
+    check(
+        lambda A, v: fnp.reshape(fnp.reshape(v, (1, 4)) @ A, (3,)), A, random(4), expect=["matmul"]
+    )
+    # the column is read elsewhere too: still a view, made beside the product
+    check(
+        lambda A, v: (fnp.reshape(A @ fnp.reshape(v, (3, 1)), (4,)), fnp.reshape(v, (3, 1))),
+        A,
+        v,
+        expect=["matmul", "reshape"],
+    )
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_matmul_over_an_axis_of_length_one_is_a_broadcast_product(dtype):
+    a, b = random((5, 4, 1), dtype), random((5, 1, 3), dtype)
+    check(lambda a, b: a @ b, a, b, expect=["mul"])
+    check(lambda a, b: a @ b, random((4, 1), dtype), random((1, 3), dtype), expect=["mul"])
+    check(lambda a, b: a @ b, random((4, 2), dtype), random((2, 3), dtype), expect=["matmul"])
+
+
+def test_per_example_gradients_become_outer_products():
+    W, x, y = random((8, 32)), random((16, 32)), random((16, 8))
+    per_example = ft.vmap(ft.grad(lambda W, x, y: fnp.sum((W @ x - y) ** 2)), (None, 0, 0))
+    ir = ft.jit(per_example).lower(W, x, y).ir
+    assert "matmul" in prims(ir) and prims(ir).count("matmul") == 1  # the forward one only

@@ -24,7 +24,8 @@ The rules:
   and a sum of ``scatter_add``s filling rows ``0, ..., n-1`` is a ``stack``;
   a stack of one value repeated is a broadcast;
 - a matrix-vector product written with a column (or row) of one vector and
-  a reshape back is the matrix-vector product;
+  a reshape back is the matrix-vector product; a matrix product over an
+  axis of length one is a broadcast elementwise product;
 - identity bases: the Jacobian basis of ``jacrev`` and ``jacfwd`` is a
   constant identity matrix, which elementwise scaling keeps diagonal; a
   matrix product with a diagonal matrix ``diag(d)`` is a scaling of rows or
@@ -483,6 +484,17 @@ def _matrix_vector_product(eqn, site):
             out = site.bind(matmul_p, matrix, v) if column else site.bind(matmul_p, v, matrix)
             return out if out.aval.shape == eqn.params["shape"] else None
     return None
+
+
+@register_rule(matmul_p)
+def _outer_product(eqn, site):
+    """A matrix product over an axis of length one is an elementwise product:
+    ``(..., n, 1) @ (..., 1, m)`` is NumPy's broadcast ``a * b`` (per-example
+    gradients of a linear layer are such outer products)."""
+    a, b = eqn.invars
+    if a.aval.ndim < 2 or b.aval.ndim < 2 or a.aval.shape[-1] != 1:
+        return None
+    return site.bind(mul_p, a, b)
 
 
 @register_rule(broadcast_to_p)
