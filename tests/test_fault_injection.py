@@ -152,6 +152,13 @@ CASES = {
     "grad_of_grad_custom_vjp": (ft.grad(ft.grad(lambda x: squashed(x) * x)), (0.3,)),
     "grad_of_checkpoint": (ft.grad(checkpointed_net), (X,)),
     "jacfwd_of_grad_checkpoint": (ft.jacfwd(ft.grad(checkpointed_net)), (X,)),
+    # jit: traced anew on each call (a failure while tracing caches nothing),
+    # and a jitted function reused under grad (its derived pull-back is cached)
+    "jit_of_grad_mlp": (lambda p, x: ft.jit(ft.grad(mlp_loss))(p, x), (PARAMS, X)),
+    "jit_of_loop_with_assignment": (lambda x: ft.jit(loop_with_assignment)(x), (X,)),
+    "jit_of_grad_checkpoint": (lambda x: ft.jit(ft.grad(checkpointed_net))(x), (X,)),
+    "grad_of_jit_custom_vjp": (ft.grad(ft.jit(loss_with_custom_vjp)), (X,)),
+    "vmap_of_jit_mlp": (ft.vmap(ft.jit(mlp_loss), in_axes=(None, 0)), (PARAMS, BATCH)),
 }
 
 

@@ -381,3 +381,15 @@ def test_every_op_compiles_to_the_same_values_and_gradients(case, shapes, data):
     loss = ft.grad(lambda *a: fnp.sum(fnp.real(case.fn(*a))), argnums)
     for jitted, eager in zip(ft.jit(loss)(*args), loss(*args)):
         np.testing.assert_allclose(jitted, eager, rtol=1e-9, atol=1e-12)
+
+
+def test_assigning_into_a_traced_argument_keeps_the_programs_input():
+    # the program's input used to be the variable after the assignment
+    def f(x):
+        x[0] = x[0] * 2.0
+        return fnp.sum(x)
+
+    x = np.ones(3)
+    assert ft.make_jaxpr(f)(x)(x) == [4.0]
+    assert ft.jit(f)(x) == 4.0
+    np.testing.assert_array_equal(x, 1.0)  # the user's array is untouched

@@ -50,7 +50,7 @@ class StagingTracer(Tracer):
 class Staging(Interpreter):
     """Records equations over abstract values into an IR."""
 
-    __slots__ = ("eqns", "constvars", "consts", "input_names")
+    __slots__ = ("eqns", "constvars", "consts", "input_names", "input_vars")
     records = True
 
     def __init__(self, name: str = "make_jaxpr"):
@@ -59,12 +59,16 @@ class Staging(Interpreter):
         self.constvars = {}  # id(value) -> Var
         self.consts = {}  # id(value) -> value (kept alive while tracing)
         self.input_names = {}  # Var -> what the user calls it ("argument 1")
+        self.input_vars = {}  # id of an input tracer -> its variable
 
     def new_input(self, aval, name: str | None = None) -> StagingTracer:
         var = Var(aval)
         if name is not None:
             self.input_names[var] = name
-        return StagingTracer(self, var)
+        tracer = StagingTracer(self, var)
+        # the input's variable, even after the function assigns into it (x[0] = v)
+        self.input_vars[id(tracer)] = var
+        return tracer
 
     def sources(self, var) -> list:
         """The names of the inputs that ``var`` depends on, in input order."""
@@ -112,7 +116,7 @@ class Staging(Interpreter):
         outvars = [self.var_of(x) for x in outputs]
         keys = list(self.constvars)
         return IR(
-            [x.var for x in inputs],
+            [self.input_vars.get(id(x), x.var) for x in inputs],
             [self.constvars[k] for k in keys],
             [self.consts[k] for k in keys],
             self.eqns,
