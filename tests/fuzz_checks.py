@@ -229,6 +229,20 @@ def check_order_two(s):
     check_grads(s.f, s.xs, order=2, modes=modes, atol=1e-5, rtol=1e-5)
 
 
+def check_jit(s):
+    """The compiled program, its compiled gradient and the gradient through it
+    against the eager ones."""
+    _close(ft.jit(s.f)(*s.xs), s.f(*s.xs), "jit vs eager", 1e-11, 1e-12)
+    argnums = tuple(range(len(s.xs)))
+    value, grads = ft.value_and_grad(s.loss, argnums)(*s.xs)
+    jit_value, jit_grads = ft.jit(ft.value_and_grad(s.loss, argnums))(*s.xs)
+    _close(jit_value, value, "jit(value_and_grad)'s value vs eager", 1e-11, 1e-12)
+    through = ft.grad(ft.jit(s.loss), argnums)(*s.xs)
+    for g, jg, tg in zip(grads, jit_grads, through):
+        _close(jg, g, "jit(grad) vs grad", 1e-9, 1e-10)
+        _close(tg, g, "grad(jit) vs grad", 1e-9, 1e-10)
+
+
 CHECKS = {
     "jvp": check_jvp,
     "vjp": check_vjp,
@@ -239,6 +253,7 @@ CHECKS = {
     "second_order": check_second_order,
     "linearize": check_linearize,
     "check_grads": check_order_two,
+    "jit": check_jit,
 }
 
 

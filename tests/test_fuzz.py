@@ -90,6 +90,12 @@ def test_linearize_agrees_with_jvp(program):
     run_check(program, "linearize")
 
 
+@BUDGET
+@given(program=programs())
+def test_jit_agrees_with_eager(program):
+    run_check(program, "jit")
+
+
 @settings(max_examples=settings.default.max_examples)
 @given(program=programs())
 def test_check_grads_to_second_order(program):
