@@ -460,6 +460,7 @@ OP_CASES = [
 # Each family's cases live beside its tests' strategies, in a module of its own.
 from tests import (  # noqa: E402
     op_cases_complex,
+    op_cases_control,
     op_cases_decompositions,
     op_cases_fft,
     op_cases_matrix_functions,
@@ -478,4 +479,5 @@ OP_CASES += [
     *op_cases_special.CASES,
     *op_cases_stats.CASES,
     *op_cases_matrix_functions.CASES,
+    *op_cases_control.CASES,
 ]

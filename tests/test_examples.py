@@ -169,6 +169,13 @@ def test_fluidsim_gradient_is_right_and_lowers_the_distance_to_target(capsys, fi
     expect_figure("fluidsim", figures, capsys.readouterr().out)
 
 
+def test_data_parallel_matches_one_process(capsys, figures):
+    # in one process (a one-rank world without mpiexec); tests/test_distributed.py runs 2 and 3
+    parallel_loss, single_loss, gap = load("data_parallel").main(num_iters=100)
+    assert abs(parallel_loss - single_loss) < 1e-10 and gap < 1e-10
+    expect_figure("data_parallel", figures, capsys.readouterr().out)
+
+
 def test_every_example_is_run_and_its_figure_checked_above():
     scripts = {path.stem for path in EXAMPLES.glob("*.py") if not path.stem.startswith("_")}
     source = pathlib.Path(__file__).read_text()
