@@ -22,11 +22,13 @@ from fntrans import backend
 from fntrans._flat_transforms import jvp_flat, pull_back, vmap_flat
 from fntrans.checkpointing import checkpoint_p
 from fntrans.core.aval import aval_of
+from fntrans.core.config import config
 from fntrans.core.interpreter import new_interpreter
 from fntrans.core.ir import IR, eval_ir, format_ir
 from fntrans.core.primitive import Primitive
 from fntrans.core.tracer import Tracer
 from fntrans.interpreters.codegen import generate
+from fntrans.interpreters.fusion import fuse
 from fntrans.interpreters.optimize import optimize, plan_memory
 from fntrans.interpreters.staging import Staging, input_names, output_names
 from fntrans.tree import tree_flatten, tree_unflatten
@@ -59,7 +61,9 @@ class Program:
         self.name = name
         self.traced = traced
         self.ir = optimize(traced, CALLS)
-        self.fn, self.source = generate(self.ir, xp, plan_memory(self.ir, donated), name)
+        # fused kernels only in the code: derived programs start from the plain IR
+        code = self.ir if config.fusion == "off" else fuse(self.ir, xp)
+        self.fn, self.source = generate(code, xp, plan_memory(code, donated), name)
         # the types the trace gave (optimizing may forget a weak type)
         self.out_avals = tuple(v.aval for v in traced.outvars)
         self.seconds = time.perf_counter() - start  # optimize + codegen

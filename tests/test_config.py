@@ -66,10 +66,26 @@ def test_without_debug_switches_nans_pass_silently_as_in_numpy():
 
 
 def test_unknown_option_is_a_clear_error():
-    msg = "fntrans has no config option 'debug_nan'; the options are: debug_infs, debug_nans."
+    msg = "no config option 'debug_nan'; the options are: debug_infs, debug_nans, fusion."
     with pytest.raises(ValueError, match=re.escape(msg)):
         ft.config.update("debug_nan", True)
     assert ft.config.debug_nans is False
+
+
+def test_fusion_is_off_or_auto_and_auto_fuses_large_elementwise_chains():
+    with pytest.raises(ValueError, match="config option 'fusion' is 'off' or 'auto', not True"):
+        ft.config.update("fusion", True)
+    assert ft.config.fusion == "off"
+    pytest.importorskip("numba")
+    f = lambda x: fnp.sum(fnp.sqrt(x * x + 1.0) * 2.0 - x)  # noqa: E731
+    x = np.linspace(0.0, 1.0, 1 << 17)
+    try:
+        ft.config.update("fusion", "auto")
+        fused = ft.jit(f)
+        assert "kernels=" in fused.lower(x).source  # one fused equation
+        np.testing.assert_allclose(fused(x), f(x), rtol=1e-12)
+    finally:
+        ft.config.update("fusion", "off")
 
 
 def test_numpy_warnings_inside_transforms_point_at_the_users_line():

@@ -91,9 +91,11 @@ def test_every_primitive_is_reached_by_some_case():
     # stop_gradient is not a derivative of anything: tests/test_transforms.py covers it;
     # the call primitives carry user functions: tests/test_custom.py covers them.
     # while_loop is forward-mode only: tests/test_lax.py; the collectives need
-    # several processes: tests/test_distributed.py.
+    # several processes: tests/test_distributed.py; jit's fused kernels exist only
+    # in optimized programs: tests/test_fusion.py.
     not_ops = {"stop_gradient", "custom_jvp_call", "custom_vjp_call", "checkpoint", "while"}
     not_ops |= {"psum", "pmean", "pmax", "pmin", "all_gather", "reduce_scatter", "broadcast"}
+    not_ops |= {"fused_elementwise"}
     missing = {p.name for p in all_primitives()} - reached - not_ops
     assert not missing, f"no op case reaches: {sorted(missing)}"
 

@@ -20,6 +20,11 @@ from fntrans.backend import module_of
 _PACKAGE = str(pathlib.Path(__file__).resolve().parent.parent)
 
 
+# options that take one of a few values rather than True or False:
+# fusion "auto" fuses jit's elementwise chains where it pays (see docs/jit.md)
+_CHOICES = {"fusion": ("off", "auto")}
+
+
 class Config:
     """fntrans's switches: ``ft.config.update("debug_nans", True)``.
 
@@ -34,7 +39,7 @@ class Config:
     """
 
     def __init__(self):
-        self._values = {"debug_nans": False, "debug_infs": False}
+        self._values = {"debug_nans": False, "debug_infs": False, "fusion": "off"}
         self.checking = False  # whether primitives' results are checked
         self.on_change = []  # called with `checking` when it changes
 
@@ -43,8 +48,14 @@ class Config:
         if name not in self._values:
             known = ", ".join(sorted(self._values))
             raise ValueError(f"fntrans has no config option {name!r}; the options are: {known}.")
+        if name in _CHOICES:
+            if value not in _CHOICES[name]:
+                choices = " or ".join(repr(c) for c in _CHOICES[name])
+                raise ValueError(f"config option {name!r} is {choices}, not {value!r}.")
+            self._values[name] = value
+            return
         self._values[name] = bool(value)
-        checking = any(self._values.values())
+        checking = self._values["debug_nans"] or self._values["debug_infs"]
         if checking != self.checking:
             self.checking = checking
             for hook in self.on_change:
