@@ -106,7 +106,8 @@ def generate(
         writer.scope[writer.names[v]] = value
     inputs = ", ".join(writer.var(v) for v in ir.invars)
     body = _array_body(ir, writer, plan or {})
-    scalar = None if config.checking else _scalar_body(ir, writer)
+    # Python floats live on the host: only NumPy programs may become them
+    scalar = None if config.checking or xp is not np else _scalar_body(ir, writer)
     if scalar is None:
         source = "\n".join([f"def {name}({inputs}):", *body])
     else:  # the NumPy version is the fallback
