@@ -266,6 +266,10 @@ class FakeCupyArray:
     # -- NumPy's protocols --
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        if method == "__call__" and ufunc.__name__ in _COMPARISONS:
+            # CuPy's workaround for numpy/numpy#12142: ``np.float64(1) < x``
+            # reaches here with the scalar as a 0-d NumPy array
+            inputs = tuple(_scalar_of_0d(x) for x in inputs)
         for x in inputs + tuple(kwargs.get("out", ()) or ()):
             if type(x) is FakeCupyArray or _is_scalar(x) or x is None:
                 continue
@@ -349,6 +353,14 @@ class FakeCupyArray:
 
     def __invert__(self):
         return np.invert(self)
+
+
+_COMPARISONS = frozenset({"greater", "greater_equal", "less", "less_equal", "equal", "not_equal"})
+
+
+def _scalar_of_0d(x):
+    """A 0-d NumPy array as its Python scalar (host data: no transfer)."""
+    return x.item() if type(x) is np.ndarray and x.ndim == 0 else x
 
 
 # host-to-device copies that CuPy accepts
@@ -508,13 +520,14 @@ def array_type() -> type:
 
 
 def to_backend(x):
-    """NumPy arrays in ``x`` (a pytree) copied to the selected backend; others kept."""
+    """NumPy arrays and scalars in ``x`` (a pytree) copied to the selected
+    backend (a scalar as a 0-d array, as NumPy's functions make it one); others kept."""
     if _state["name"] == "numpy":
         return x
     from fntrans.tree import tree_map
 
     xp = _device_module()
-    return tree_map(lambda a: xp.asarray(a) if isinstance(a, np.ndarray) else a, x)
+    return tree_map(lambda a: xp.asarray(a) if isinstance(a, (np.ndarray, np.generic)) else a, x)
 
 
 def to_host(x):

@@ -8,6 +8,7 @@ import numpy as np
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+import fntrans.numpy as fnp
 from fntrans.scipy import stats
 from tests.op_cases import OpCase
 
@@ -134,19 +135,25 @@ CASES = [
 K = np.array([0, 1, 3])  # integer counts keep a float32 parameter float32
 
 
+def _like(a, x, dtype=None):
+    """The NumPy constant ``a`` on the backend of ``x`` (mixing backends is an error)."""
+    return fnp.asarray(a.tolist(), dtype=dtype or a.dtype, like=x)
+
+
 def _masses(dist, *before):
     """logpmf, pmf, cdf, logcdf, sf and logsf at ``K``, summed; ``before`` are
     fixed leading shape parameters."""
 
     def f(param):
         args = (*before, param)
+        k = _like(K, param)
         return (
-            dist.logpmf(K, *args)
-            + dist.pmf(K, *args)
-            + dist.cdf(K, *args)
-            + dist.logcdf(K, *args)
-            + dist.sf(K, *args)
-            + dist.logsf(K, *args)
+            dist.logpmf(k, *args)
+            + dist.pmf(k, *args)
+            + dist.cdf(k, *args)
+            + dist.logcdf(k, *args)
+            + dist.sf(k, *args)
+            + dist.logsf(k, *args)
         )
 
     return f
@@ -160,10 +167,10 @@ CASES += [
     OpCase(
         "stats_bernoulli",
         lambda p: (
-            stats.bernoulli.logpmf(K[:2], p)
-            + stats.bernoulli.pmf(K[:2], p)
-            + stats.bernoulli.cdf(K[:2] - 1, p)
-            + stats.bernoulli.logsf(K[:2] - 1, p)
+            stats.bernoulli.logpmf(_like(K[:2], p), p)
+            + stats.bernoulli.pmf(_like(K[:2], p), p)
+            + stats.bernoulli.cdf(_like(K[:2] - 1, p), p)
+            + stats.bernoulli.logsf(_like(K[:2] - 1, p), p)
         ),
         [((),), ((2,),), ((3, 1),)],
         (0.1, 0.9),
@@ -236,13 +243,13 @@ Q = np.array([0.1, 0.5, 0.9])
 CASES += [
     OpCase(
         "stats_poisson_ppf",
-        lambda mu: mu * stats.poisson.ppf(Q.astype(mu.dtype), mu),
+        lambda mu: mu * stats.poisson.ppf(_like(Q, mu, mu.dtype), mu),
         [((),), ((3,),)],
         (0.5, 4.0),
     ),
     OpCase(
         "stats_binom_ppf",
-        lambda p: p * stats.binom.ppf(Q.astype(p.dtype), 6, p),
+        lambda p: p * stats.binom.ppf(_like(Q, p, p.dtype), 6, p),
         [((),), ((3,),)],
         (0.1, 0.9),
     ),

@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import scipy.linalg
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import fntrans as ft
 import fntrans.numpy as fnp
+import fntrans.scipy.linalg as fsl
+import fntrans.scipy.stats as fst
 from fntrans.optimizers import adam, stateful
+from fntrans.primitives import decompositions
 from fntrans.tree import tree_leaves, tree_map
 from tests import fake_backend as backends
 from tests.fake_backend import FAKE_CUPY, IMPLICIT_CONVERSION, TRANSFERS, FakeCupyArray
@@ -76,6 +80,10 @@ def test_the_strict_fake_refuses_what_cupy_refuses_and_counts_transfers(strict_f
         with pytest.raises(TypeError, match="Unsupported type <class 'numpy.ndarray'>"):
             mixed()
     assert type(x * np.float32(2.0) + 1) is FakeCupyArray  # scalars mix freely
+    # NumPy hands a scalar's comparison over as a 0-d array; CuPy takes it back
+    assert type(np.float64(1.5) < x) is FakeCupyArray
+    with pytest.raises(TypeError, match="Unsupported type"):
+        np.ones(()) + x  # a 0-d array is still an array elsewhere
     total = np.sum(x)
     assert type(total) is FakeCupyArray and total.shape == ()  # 0-d, as CuPy's
     assert type(FAKE_CUPY.linalg.inv(FAKE_CUPY.eye(2))) is FakeCupyArray
@@ -134,6 +142,40 @@ def test_op_slice_stays_on_the_device_and_agrees_with_numpy(dev, case, data):
         with dev.no_host_transfers():
             batched = ft.vmap(case.fn)(*dev.put(batch_host))
         dev.assert_close(batched, ft.vmap(case.fn)(*batch_host))
+
+
+# ---- the whole op table: no host transfer inside the transforms ----
+
+# where a value decides what happens, one boolean comes back (docs/gpu.md)
+READ_BACK = {
+    "linalg_lstsq": "lstsq's rank is a Python int",
+    "linalg_lstsq_vector": "lstsq's rank is a Python int",
+    "linalg_norm_2": "whether some norm is zero",
+    "linalg_norm_p": "whether some norm is zero",
+    "linalg_norm_fro": "whether some norm is zero",
+    "nanargmax": "NumPy raises for an all-NaN slice",
+    "geomspace": "NumPy raises for a sequence through zero",
+    "real_if_close": "the result's dtype depends on the values",
+}
+
+
+@pytest.mark.parametrize("case", OP_CASES, ids=[c.name for c in OP_CASES])
+@given(data=st.data())
+@settings(max_examples=1, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_op_table_transforms_read_nothing_back(dev, case, data):
+    if case.name in READ_BACK:
+        pytest.skip(READ_BACK[case.name])
+    host = draw_host_args(data, case, case.shapes[0])
+    args = dev.put(host)
+    out_host = case.fn(*host)
+    ct = _cotangent_like(out_host).astype(np.result_type(out_host))
+    with dev.no_host_transfers():
+        out, vjp_fn = ft.vjp(case.fn, *args)
+        vjp_fn(dev.put(ct))
+        ft.jvp(case.fn, tuple(args), tuple(args))
+        if not case.concrete_only and all(a.size for a in host):
+            ft.vmap(case.fn)(*dev.put([np.stack([a, 0.5 * a]) for a in host]))
+    dev.assert_on(out)
 
 
 # ---- transforms ----
@@ -338,6 +380,85 @@ def test_optimizers_keep_params_on_the_device(dev, rng):
         p_host = stateful.apply_updates(p_host, updates_host)
     dev.assert_close(p, p_host)
     dev.assert_on([leaf for leaf in tree_leaves(state) if np.ndim(leaf)])
+
+
+def _lu_solved(a, b, trans):
+    return fsl.lu_solve(fsl.lu_factor(a), b, trans=trans)
+
+
+@pytest.mark.parametrize("trans", [0, 1])
+def test_lu_factor_and_lu_solve_read_no_pivots_back(dev, rng, trans):
+    a = rng.standard_normal((2, 4, 4)) + 4.0 * np.eye(4)
+    b = rng.standard_normal((4, 2))
+    ad, bd = dev.put((a, b))
+
+    def f(a, b):
+        return fnp.sum(_lu_solved(a, b, trans) ** 2)
+
+    with dev.no_host_transfers():
+        solved = _lu_solved(ad[0], bd, trans)
+        grads = ft.grad(f, argnums=(0, 1))(ad[0], bd)
+        _, tangent = ft.jvp(f, (ad[0], bd), (ad[1], bd))
+        batched = ft.vmap(_lu_solved, in_axes=(0, None, None))(ad, bd, trans)
+    dev.assert_close(solved, _lu_solved(a[0], b, trans))
+    dev.assert_close(grads, ft.grad(f, argnums=(0, 1))(a[0], b))
+    dev.assert_close(tangent, ft.jvp(f, (a[0], b), (a[1], b))[1])
+    dev.assert_close(batched, ft.vmap(_lu_solved, in_axes=(0, None, None))(a, b, trans))
+
+
+@pytest.mark.parametrize("shape", [(5, 5), (3, 4, 4), (1, 1)])
+def test_lu_pivots_make_scipys_permutation_on_the_device(dev, rng, shape):
+    a = rng.standard_normal(shape)
+    flat = a.reshape((-1,) + shape[-2:])
+    # scipy.linalg.lu: a = P L U, so a[perm] = L U with perm[i] the row of P's 1 in column i
+    want = np.stack([scipy.linalg.lu(m)[0].argmax(axis=0) for m in flat]).reshape(shape[:-1])
+    _, piv = fsl.lu_factor(dev.put((a,))[0])
+    with dev.no_host_transfers():
+        perm = decompositions.pivots_to_permutation(piv)
+        inverse = decompositions.pivots_to_permutation(piv, inverse=True)
+    dev.assert_close(perm, want, rtol=0, atol=0)
+    dev.assert_close(inverse, np.argsort(want, axis=-1), rtol=0, atol=0)
+
+
+def test_discrete_distributions_with_fixed_scalar_parameters(dev):
+    p = np.array([0.2, 0.7])
+    (pd,) = dev.put((p,))
+
+    def f(p):  # fixed k and n: NumPy scalars meet device (and traced) arrays
+        return fst.binom.logpmf(2, 5, p) + fst.binom.cdf(2, 5, p) + fst.poisson.logsf(1, 3 * p)
+
+    with dev.no_host_transfers():
+        values = f(pd)
+        grads = ft.grad(lambda p: fnp.sum(f(p)))(pd)
+        batched = ft.vmap(f)(pd)
+        jacobian = ft.jacfwd(f)(pd)
+    dev.assert_close(values, f(p))
+    dev.assert_close(grads, ft.grad(lambda p: fnp.sum(f(p)))(p))
+    dev.assert_close(batched, f(p))
+    dev.assert_close(jacobian, ft.jacfwd(f)(p))
+
+
+@pytest.mark.parametrize(
+    "cov,bad",  # bad is indefinite: SciPy raises on host values, a device gives NaN
+    [
+        (np.array([[2.0, 0.5], [0.5, 1.0]]), np.array([[1.0, 2.0], [2.0, 1.0]])),
+        (np.array([2.0, 1.0]), np.array([2.0, -1.0])),
+    ],
+)
+def test_multivariate_normal_checks_its_covariance_on_the_device(dev, cov, bad):
+    x, mean = np.array([[0.3, -0.2], [1.0, 0.5]]), np.array([0.1, 0.0])
+    xd, meand, covd, badd = dev.put((x, mean, cov, bad))
+
+    def f(x, mean, cov):
+        return fst.multivariate_normal.logpdf(x, mean, cov)
+
+    with dev.no_host_transfers():
+        values = f(xd, meand, covd)
+        grads = ft.grad(lambda *a: fnp.sum(f(*a)), argnums=(0, 1, 2))(xd, meand, covd)
+        invalid = f(xd, meand, badd)
+    dev.assert_close(values, f(x, mean, cov))
+    dev.assert_close(grads, ft.grad(lambda *a: fnp.sum(f(*a)), argnums=(0, 1, 2))(x, mean, cov))
+    assert np.isnan(dev.host(invalid)).all()
 
 
 def test_mixing_a_numpy_array_with_a_device_array_is_a_clear_error(dev):

@@ -127,6 +127,25 @@ def test_multivariate_normal_with_a_singular_full_cov_matches_scipy():
         stats.multivariate_normal.logpdf(in_span, mean, -cov, allow_singular=True)
 
 
+def test_multivariate_normal_under_vmap_gives_nan_where_scipy_would_raise():
+    """Abstract values cannot raise SciPy's errors: the result says it by NaN,
+    not by the density of a matrix that is not a covariance."""
+    x, mean = np.array([0.3, -0.2]), np.zeros(2)
+    covs = np.stack([np.diag([1.0, 2.0]), np.diag([1.0, -2.0])])
+    got = ft.vmap(stats.multivariate_normal.logpdf, in_axes=(None, None, 0))(x, mean, covs)
+    assert got[0] == pytest.approx(scipy.stats.multivariate_normal.logpdf(x, mean, covs[0]))
+    assert np.isnan(got[1])
+    diagonals = np.array([[1.0, 2.0], [1.0, -2.0]])
+    got = ft.vmap(stats.multivariate_normal.logpdf, in_axes=(None, None, 0))(x, mean, diagonals)
+    assert got[0] == pytest.approx(scipy.stats.multivariate_normal.logpdf(x, mean, diagonals[0]))
+    assert np.isnan(got[1])
+    covs = np.concatenate([covs, [np.diag([-1.0, -2.0])]])
+    degenerate = ft.vmap(
+        lambda c: stats.multivariate_normal.logpdf(x, mean, c, allow_singular=True)
+    )(covs)
+    assert degenerate[0] == pytest.approx(got[0]) and np.isnan(degenerate[1:]).all()
+
+
 def test_multivariate_normal_rejects_mismatched_shapes():
     with pytest.raises(ValueError, match=re.escape("x has 3 components")):
         stats.multivariate_normal.logpdf(np.zeros(3), np.zeros(2))

@@ -113,7 +113,9 @@ class binom_gen(DiscreteDistribution):
             )
             return log_choose + special.xlogy(k, p) + special.xlog1py(n - k, -p)
 
-        on = (k >= 0) & (k <= n) & _is_integer(k)
+        # n >= k, not k <= n: NumPy hands a scalar k's comparison with a traced n
+        # over as a 0-d NumPy array, which a device array may not meet
+        on = (k >= 0) & (n >= k) & _is_integer(k)
         return on_support(on, k, 0.0, inside, -np.inf)
 
     def _cdf(self, k, n, p):

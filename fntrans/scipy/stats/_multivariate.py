@@ -18,12 +18,21 @@ from fntrans.scipy.stats._base import SciPyMethods, all_true, as_float
 _LOG_2PI = math.log(2.0 * math.pi)
 
 
-def _require(condition, error):
-    """Raises ``error`` where ``condition`` is known to fail (values known):
-    SciPy's check of the covariance, kept where values are abstract only as
-    far as the result allows (a NaN or an infinity)."""
-    if not isinstance(condition, Tracer) and not bool(condition.all()):
+def _require(condition, error) -> bool:
+    """SciPy's check of the covariance: raises ``error`` where ``condition``
+    fails on host values. Returns whether it could tell: traced values, and
+    values on a device (reading one back would wait for it), are left to
+    ``_nan_unless``."""
+    if not isinstance(condition, (np.ndarray, np.generic)):
+        return False
+    if not condition.all():
         raise error
+    return True
+
+
+def _nan_unless(condition, out):
+    """``out``, or NaN where ``condition`` fails somewhere."""
+    return fnp.where(fnp.all(condition), out, np.nan)
 
 
 def _squeeze(out):
@@ -36,6 +45,10 @@ def _singular():
         "multivariate_normal: the covariance is singular or not positive definite; "
         "pass allow_singular=True for a degenerate distribution"
     )
+
+
+def _not_semidefinite():
+    return ValueError("multivariate_normal: the covariance must be positive semidefinite")
 
 
 def _cutoff(s):
@@ -141,7 +154,8 @@ class multivariate_normal_gen(SciPyMethods):
             var = fnp.broadcast_to(cov, (dim,))
             if allow_singular:
                 return _squeeze(self._degenerate(dev, var, None))
-            _require(var > 0, _singular())
+            positive = var > 0
+            checked = _require(positive, _singular())
             maha = fnp.sum(dev * dev / var, axis=-1)
             log_det = fnp.sum(fnp.log(var))
         elif allow_singular:
@@ -151,8 +165,10 @@ class multivariate_normal_gen(SciPyMethods):
             solved = fnp.linalg.solve(cov, fnp.transpose(rows))
             maha = fnp.reshape(fnp.sum(fnp.transpose(rows) * solved, axis=0), dev.shape[:-1])
             sign, log_det = fnp.linalg.slogdet(cov)
-            _require(sign > 0, _singular())
-        return _squeeze(-0.5 * (dim * _LOG_2PI + log_det + maha))
+            positive = sign > 0
+            checked = _require(positive, _singular())
+        out = -0.5 * (dim * _LOG_2PI + log_det + maha)
+        return _squeeze(out if checked else _nan_unless(positive, out))
 
     def entropy(self, mean=None, cov=1):
         """The differential entropy ``log det(2 pi e cov) / 2``; differentiable
@@ -194,12 +210,12 @@ class multivariate_normal_gen(SciPyMethods):
         """SciPy's rank and log pseudo-determinant from the eigenvalues ``s``:
         those above its cut-off count."""
         eps = _cutoff(s)
-        _require(
-            s >= -eps,
-            ValueError("multivariate_normal: the covariance must be positive semidefinite"),
-        )
+        semidefinite = s >= -eps
+        checked = _require(semidefinite, _not_semidefinite())
         keep = s > eps
         log_pdet = fnp.sum(fnp.where(keep, fnp.log(fnp.where(keep, s, 1.0)), 0.0))
+        if not checked:
+            log_pdet = _nan_unless(semidefinite, log_pdet)
         return fnp.sum(keep, dtype=s.dtype), log_pdet
 
     @staticmethod
@@ -208,10 +224,8 @@ class multivariate_normal_gen(SciPyMethods):
         eigenvalues above SciPy's cut-off (``-inf`` off it); ``u=None`` for a
         diagonal covariance with eigenvalues ``s``."""
         eps = _cutoff(s)
-        _require(
-            s >= -eps,
-            ValueError("multivariate_normal: the covariance must be positive semidefinite"),
-        )
+        semidefinite = s >= -eps
+        checked = _require(semidefinite, _not_semidefinite())
         keep = s > eps
         s_safe = fnp.where(keep, s, 1.0)
         rank = fnp.sum(keep, dtype=s.dtype)
@@ -220,7 +234,8 @@ class multivariate_normal_gen(SciPyMethods):
         maha = fnp.sum(fnp.where(keep, coords * coords / s_safe, 0.0), axis=-1)
         off_span = fnp.sqrt(fnp.sum(fnp.where(keep, 0.0, coords * coords), axis=-1))
         out = -0.5 * (rank * _LOG_2PI + log_pdet + maha)
-        return fnp.where(off_span < 1e3 * eps, out, -np.inf)
+        out = fnp.where(off_span < 1e3 * eps, out, -np.inf)
+        return out if checked else _nan_unless(semidefinite, out)
 
     def pdf(self, x: ArrayLike, mean=None, cov=1, allow_singular: bool = False):
         """Density at each row of ``x``.
