@@ -210,6 +210,32 @@ def test_grad_of_an_mlp_makes_no_host_transfer(dev, rng):
     dev.assert_close(grads_again, want_grads)
 
 
+def test_jit_of_an_mlp_gradient_runs_on_the_device_without_host_transfers(dev, rng):
+    params = _mlp_params(rng, [5, 8, 8, 3])
+    x, y = rng.standard_normal((4, 5)), rng.standard_normal((4, 3))
+    want_loss, want_grads = ft.value_and_grad(mlp_loss)(params, x, y)
+    on_device = dev.put((params, x, y))
+    step = ft.jit(ft.value_and_grad(mlp_loss))
+    with dev.no_host_transfers():
+        loss, grads = step(*on_device)  # traced, optimized and generated for the device
+        loss, grads = step(*on_device)  # replayed
+        through = ft.grad(ft.jit(mlp_loss))(*on_device)
+        batched = ft.jit(ft.vmap(mlp_loss, in_axes=(None, 0, 0)))(*on_device)
+    assert step.cache_info().misses == 1
+    dev.assert_close(loss, want_loss)
+    dev.assert_close(grads, want_grads)
+    dev.assert_close(through, want_grads)
+    dev.assert_close(batched, ft.vmap(mlp_loss, in_axes=(None, 0, 0))(params, x, y))
+
+
+def test_jit_of_a_scalar_program_stays_on_the_device(dev):
+    f = ft.jit(ft.grad(ft.grad(lambda x: fnp.sin(x) * fnp.exp(x))))
+    (x,) = dev.put((np.array(0.3),))
+    with dev.no_host_transfers():
+        out = f(x)
+    dev.assert_close(out, ft.grad(ft.grad(lambda x: fnp.sin(x) * fnp.exp(x)))(0.3))
+
+
 def test_grad_over_a_dict_with_argnums_and_closed_over_device_constants(dev, rng):
     W, b = rng.standard_normal((3, 2)), rng.standard_normal(2)
     X, Y = rng.standard_normal((5, 3)), rng.standard_normal((5, 2))

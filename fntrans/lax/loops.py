@@ -26,6 +26,7 @@ from fntrans.lax.scan import scan
 from fntrans.primitives.broadcasting import broadcast_to
 from fntrans.primitives.elementwise import select
 from fntrans.primitives.shape import reshape
+from fntrans.tree import tree_leaves
 
 
 def _split(args, cond_nconsts, body_nconsts):
@@ -244,7 +245,10 @@ def fori_loop(lower: Any, upper: Any, body_fun: Callable, init_val: Any) -> Any:
             )
     if _is_concrete_int(lower) and _is_concrete_int(upper):
         dtype = np.result_type(aval_of(lower).dtype, aval_of(upper).dtype)
-        steps = constants.asarray(np.arange(int(lower), max(int(lower), int(upper)), dtype=dtype))
+        # the loop counter lives where the carry does (a device array on CuPy)
+        like = next(iter(tree_leaves(init_val)), None)
+        steps = constants.arange(max(int(lower), int(upper)) - int(lower), dtype, like=like)
+        steps = steps + int(lower) if int(lower) else steps
         return scan(lambda val, i: (body_fun(i, val), None), init_val, steps)[0]
 
     def step(state):

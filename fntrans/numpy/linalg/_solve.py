@@ -151,7 +151,7 @@ def _root(s, p=2):
     if not isinstance(s, Tracer):  # nothing to differentiate
         return mf.sqrt(s) if p == 2 else mf.pow(s, 1.0 / p)
     zero = ew.eq(s, 0)
-    if not isinstance(zero, Tracer) and not zero.any():
+    if isinstance(zero, (np.ndarray, np.generic)) and not zero.any():
         return mf.sqrt(s) if p == 2 else mf.pow(s, 1.0 / p)
     safe = ew.select(zero, 1.0, s)
     root = mf.sqrt(safe) if p == 2 else mf.pow(safe, 1.0 / p)
@@ -164,7 +164,7 @@ def _power_of_abs(x, p):
     if p >= 1 or not isinstance(a, Tracer):  # finite derivative at 0, or none wanted
         return mf.pow(a, p)
     zero = ew.eq(a, 0)
-    if not isinstance(zero, Tracer) and not zero.any():
+    if isinstance(zero, (np.ndarray, np.generic)) and not zero.any():
         return mf.pow(a, p)
     return ew.select(zero, 0.0 if p > 0 else np.inf, mf.pow(ew.select(zero, 1.0, a), p))
 
