@@ -511,3 +511,21 @@ def test_a_custom_jvp_rule_using_control_flow_runs_in_reverse_mode():
 
     np.testing.assert_allclose(ft.grad(lambda x: fnp.sum(f(x)))(X + 1), 0.25 * np.cos(X + 1))
     np.testing.assert_allclose(ft.grad(lambda x: fnp.sum(f(x)))(X - 1), 0.5 * np.cos(X - 1))
+
+
+@pytest.mark.parametrize(
+    "f",
+    [
+        lambda x: lax.cond(fnp.sum(x) > -100.0, fnp.sin, fnp.cos, x) * x,
+        lambda x: lax.scan(lambda c, r: (fnp.tanh(c + r), c * r), fnp.zeros_like(x[0]), x)[1],
+        lambda x: lax.while_loop(lambda c: c[1] < 3, lambda c: (fnp.sin(c[0]), c[1] + 1), (x, 0))[0],
+    ],
+    ids=["cond", "scan", "while_loop"],
+)
+def test_linearize_keeps_the_primal_output_known(f):
+    # the JVP of a staged tangent used to make the primal output a staged value too
+    x, t = np.linspace(0.2, 1.0, 3), np.linspace(-1.0, 1.0, 3)
+    out, jvp_fn = ft.linearize(f, x)
+    assert isinstance(out, np.ndarray)
+    np.testing.assert_allclose(out, f(x))
+    np.testing.assert_allclose(jvp_fn(t), ft.jvp(f, (x,), (t,))[1])

@@ -257,3 +257,15 @@ def _batched_program(program: Program, batched, size, force) -> tuple[Program, t
 def batch_leading(x, bdim):
     """``x`` with its batch axis (if any) first."""
     return x if bdim is None else move_axis(x, bdim, 0)
+
+
+def _top_level(values) -> int:
+    return max((v._interp.level for v in values if isinstance(v, Tracer)), default=-1)
+
+
+def tangents_above_primals(primals, tangents) -> bool:
+    """Whether the tangents belong to a transform above the primals' (as in
+    ``linearize``, which stages the tangents of known primals). A JVP rule then
+    computes the primal outputs on the primals alone, so that they stay known
+    instead of becoming outputs of the staged equation."""
+    return _top_level([t for t in tangents if t is not None]) > _top_level(primals)

@@ -23,6 +23,7 @@ from fntrans.lax._tracing import (
     fit_output,
     inexact,
     join_closures,
+    tangents_above_primals,
     trace,
     transpose_from_vjp,
     zeros_for,
@@ -48,6 +49,8 @@ def _cond_jvp(primals, tangents, *, branches):
     outs = cond_p.bind(index, *args, *dots, branches=tuple(b.jvp(nonzero) for b in branches))
     n = len(branches[0].outvars)
     ans, out_dots = outs[:n], iter(outs[n:])
+    if tangents_above_primals(primals, dots):  # keep the primal outputs known
+        ans = cond_p.bind(index, *args, branches=branches)
     return ans, tuple(next(out_dots) if d else None for d in inexact(branches[0].out_avals))
 
 

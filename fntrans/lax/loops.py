@@ -21,7 +21,13 @@ from fntrans.core.primitive import Primitive
 from fntrans.core.tracer import Tracer
 from fntrans.lax import _errors
 from fntrans.lax._carry import Carry, flat_body
-from fntrans.lax._tracing import batch_leading, inexact, join_closures, trace
+from fntrans.lax._tracing import (
+    batch_leading,
+    inexact,
+    join_closures,
+    tangents_above_primals,
+    trace,
+)
 from fntrans.lax.scan import scan
 from fntrans.primitives.broadcasting import broadcast_to
 from fntrans.primitives.elementwise import select
@@ -73,6 +79,10 @@ def _while_jvp(primals, tangents, *, cond, body, cond_nconsts, body_nconsts):
         body_nconsts=nb + nt,
     )
     ans, out_dots = outs[:nc], iter(outs[nc:])
+    if tangents_above_primals(primals, tangents):  # keep the primal outputs known
+        ans = while_p.bind(
+            *primals, cond=cond, body=body, cond_nconsts=cond_nconsts, body_nconsts=body_nconsts
+        )
     return ans, tuple(next(out_dots) if nz else None for nz in carry_nonzero)
 
 

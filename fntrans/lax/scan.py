@@ -22,6 +22,7 @@ from fntrans.lax._tracing import (
     as_operand,
     batch_leading,
     inexact,
+    tangents_above_primals,
     trace,
     transpose_from_vjp,
     zeros_for,
@@ -98,6 +99,9 @@ def _scan_jvp(primals, tangents, *, body, n_consts, n_carry, **params):
     ys, y_dots = outs[nk + tk : nk + tk + n_y], iter(outs[nk + tk + n_y :])
     dots = [next(out_carry_dots) if nz else None for nz in carry_nz]
     dots += [next(y_dots) if nz else None for nz in y_nz]
+    if tangents_above_primals(primals, tangents):  # keep the primal outputs known
+        known = scan_p.bind(*primals, body=body, n_consts=n_consts, n_carry=n_carry, **params)
+        return known, tuple(dots)
     return (*out_carry, *ys), tuple(dots)
 
 
