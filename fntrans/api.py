@@ -26,7 +26,7 @@ from fntrans._arguments import (
 )
 from fntrans._arguments import float0 as float0  # the derivative of an integer input
 from fntrans.core import constants
-from fntrans.core.aval import aval_of
+from fntrans.core.aval import aval_of, dtype_of, shape_of
 from fntrans.core.config import warnings_at_user_lines
 from fntrans.core.interpreter import new_interpreter
 from fntrans.core.ir import IR
@@ -167,7 +167,7 @@ def _value_and_grad(f, argnums, has_aux, holomorphic, argnames, transform, allow
             out, aux = split_aux(out, has_aux, transform)
             _check_scalar_output(out, transform, holomorphic)
         value = _lower(tape, out)
-        aux = _lower_tree(tape, aux)
+        aux = _lower_tree(tape, aux) if has_aux else None
         cts = {}
         if tape.is_own(out):
             cts = tape.backward([out.node], [constants.ones_like(value)], keep=False)
@@ -184,6 +184,34 @@ def _value_and_grad(f, argnums, has_aux, holomorphic, argnames, transform, allow
 
     value_and_grad_f.with_aux = run
     return value_and_grad_f
+
+
+def _flat_grad(f, in_tree, leaves, transform):
+    """The gradient of ``f`` (one real value) with respect to every one of its
+    arguments, given as the leaves of ``in_tree``, already checked: one leaf each.
+    For transforms built on grad (hvp), without argument selection or pytree
+    checks on each call."""
+    with new_interpreter(Tape(transform), leaves) as tape:
+        inputs = [tape.new_input(x) for x in leaves]
+        nodes = [t.node for t in inputs]  # before f runs: f may assign into them
+        out = f(*tree_unflatten(in_tree, inputs))
+        _check_scalar_output(out, transform, False)
+    cts = {}
+    if tape.is_own(out):
+        cts = tape.backward([out.node], [constants.ones_like(out.primal)], keep=False)
+    return [_input_ct(cts, n, x) for n, x in zip(nodes, leaves)]
+
+
+def _fits(value, like) -> bool:
+    """Whether ``value`` is an array of ``like``'s type (or a traced value) with
+    its shape and dtype already: nothing for ``fit_to`` to check or convert."""
+    shape = getattr(value, "shape", None)
+    return (
+        shape is not None
+        and (type(value) is type(like) or isinstance(value, Tracer))
+        and tuple(shape) == tuple(shape_of(like))
+        and dtype_of(value) == dtype_of(like)
+    )
 
 
 def _input_ct(cts, node, value):
@@ -245,14 +273,16 @@ def _vjp(f, primals, has_aux, allow_int, transform):
     out_flat, out_tree = tree_flatten(out)
     out_values = [_lower(tape, o) for o in out_flat]
     out_nodes = [o.node if tape.is_own(o) else None for o in out_flat]
-    # each cotangent leaf named by its path in the output: the cotangent['b']
-    ct_names = leaf_names(tree_unflatten(out_tree, out_values), f"{transform}_fn: the cotangent")
 
     def vjp_fn(ct):
         ct_flat, ct_tree = tree_flatten(ct)
         if ct_tree != out_tree:
             raise errors.structure_mismatch(f"{transform}_fn: the cotangent", out_tree, ct_tree)
-        ct_flat = [fit_to(c, o, name) for c, o, name in zip(ct_flat, out_values, ct_names)]
+        if not all(map(_fits, ct_flat, out_values)):
+            # each cotangent leaf named by its path in the output: the cotangent['b']
+            outs = tree_unflatten(out_tree, out_values)
+            names = leaf_names(outs, f"{transform}_fn: the cotangent")
+            ct_flat = [fit_to(c, o, name) for c, o, name in zip(ct_flat, out_values, names)]
         with warnings_at_user_lines():
             cts = tape.backward(out_nodes, ct_flat, keep=True)
         return tree_unflatten(in_tree, [_input_ct(cts, n, x) for n, x in zip(input_nodes, flat)])

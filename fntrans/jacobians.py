@@ -16,9 +16,11 @@ from fntrans._arguments import (
     float0,
     float0_zeros,
 )
-from fntrans.api import _grad, _jvp, _vjp
+from fntrans.api import _flat_grad, _jvp, _jvp_outputs, _vjp
 from fntrans.core import constants
 from fntrans.core.aval import dtype_of
+from fntrans.core.interpreter import new_interpreter
+from fntrans.interpreters.jvp import JVP, JVPTracer
 from fntrans.primitives.joining import split
 from fntrans.primitives.shape import reshape
 from fntrans.tree import tree_flatten, tree_map, tree_unflatten
@@ -29,24 +31,28 @@ from fntrans.vectorize import vmap_named
 class _Differentiated:
     """The differentiated part of one call, ``f``'s arguments selected by
     ``argnums`` or ``argnames``, as one pytree ``value`` with its ``leaves``,
-    their ``names`` (``argument 0['w']``) and whether each is ``differentiated``
-    (not an integer leaf under allow_int)."""
+    whether each is ``differentiated`` (not an integer leaf under allow_int)
+    and, for errors, their ``names()`` (``argument 0['w']``)."""
 
     def __init__(self, selector, f, args, kwargs, holomorphic=False, allow_int=False):
         values, names, self.call, pick = selector.split(args, kwargs)
         if len(pick) != len(values):
             raise errors.repeated_argnums(selector.transform)
-        checked, self.names, self.differentiated = [], [], []
+        checked, self.differentiated = [], []
         for v, name in zip(values, names):
             leaves, treedef, differentiated = differentiable_leaves(
                 v, name, selector.transform, holomorphic, allow_int
             )
             checked.append(tree_unflatten(treedef, leaves))
-            self.names += leaf_names(v, name)
             self.differentiated += differentiated
+        self._named = list(zip(values, names))
         self.f, self.single = f, selector.single
         self.value = checked[0] if self.single else tuple(checked)
         self.leaves, self.tree = tree_flatten(self.value)
+
+    def names(self) -> list[str]:
+        """Each leaf's name, worked out only for an error."""
+        return [leaf for v, name in self._named for leaf in leaf_names(v, name)]
 
     def function(self, value):
         """``f`` as a function of the differentiated part only."""
@@ -54,9 +60,11 @@ class _Differentiated:
 
 
 def _check_real(transform, what, leaves, names):
-    # a complex derivative is only one number where f is holomorphic
-    for x, name in zip(leaves, names):
+    """A complex leaf is an error (a complex derivative is only one number
+    where f is holomorphic); ``names()`` gives the leaves' names, for it."""
+    for i, x in enumerate(leaves):
         if dtype_of(x).kind == "c":
+            name = names()[i]
             # a leaf of a pytree is named by its path; a whole argument or output is not
             leaf = name if "[" in name else None
             raise errors.complex_jacobian(transform, what, dtype_of(x), leaf)
@@ -191,7 +199,7 @@ def _jacrev(f, argnums, has_aux, holomorphic, argnames, transform, allow_int=Fal
         result = _vjp(d.function, (d.value,), has_aux, allow_int, transform)
         out_flat, out_tree = tree_flatten(result[0])
         if not holomorphic:
-            names = leaf_names(result[0], "the output")
+            names = functools.partial(leaf_names, result[0], "the output")
             _check_real(transform, "output", out_flat, names)
         vjp_fn = result[1]
         # integer leaves (allow_int) have no cotangent to batch: float0 blocks
@@ -256,11 +264,10 @@ def hvp(f: Callable, primals: Sequence, tangents: Sequence) -> tuple:
     (array([6., 0.]),)
     """
     primal_flat, tangent_flat, in_tree = check_primals_tangents("hvp", primals, tangents)
-    primals = tree_unflatten(in_tree, primal_flat)
-    tangents = tree_unflatten(in_tree, tangent_flat)
-    argnums = tuple(range(len(primals)))
-    gradient = _grad(f, argnums, False, False, None, "hvp")
-    return _jvp(gradient, primals, tangents, False, "hvp")[1]
+    with new_interpreter(JVP("hvp"), primal_flat) as interp:
+        inputs = [JVPTracer(interp, p, t) for p, t in zip(primal_flat, tangent_flat)]
+        gradient = _flat_grad(f, in_tree, inputs, "hvp")
+    return tree_unflatten(in_tree, _jvp_outputs(interp, gradient)[1])
 
 
 def elementwise_grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:

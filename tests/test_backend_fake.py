@@ -156,6 +156,10 @@ READ_BACK = {
     "nanargmax": "NumPy raises for an all-NaN slice",
     "geomspace": "NumPy raises for a sequence through zero",
     "real_if_close": "the result's dtype depends on the values",
+    # eagerly, a branch is chosen on the host (JAX's cond does the same); under
+    # jit the choice is part of the program
+    "lax_cond": "cond's predicate chooses the branch to run",
+    "lax_switch": "switch's index chooses the branch to run",
 }
 
 
@@ -515,3 +519,17 @@ def test_no_transfer_check_can_fail(dev):
     with pytest.raises(Exception):  # noqa: B017 (the fake's AssertionError or CuPy's sync error)
         with dev.no_host_transfers():
             float(fnp.sum(xd))
+
+
+def test_numpy_scalar_compared_with_a_traced_device_array(dev):
+    # NumPy passes the scalar to __array_ufunc__ as a 0-d ndarray, which mixed backends
+    (x,) = dev.put((np.array([0.5, 2.0]),))
+    with dev.no_host_transfers():
+        g = ft.grad(lambda x: fnp.sum(fnp.where(np.float64(1.0) < x, x**2, x)))(x)
+    dev.assert_close(g, np.array([1.0, 4.0]))
+
+
+def test_asarray_of_a_numpy_array_like_a_device_array_moves_it(dev):
+    (like,) = dev.put((np.zeros(2),))
+    moved = fnp.asarray(np.arange(3.0), like=like)
+    assert type(moved) is type(like)

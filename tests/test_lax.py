@@ -518,7 +518,9 @@ def test_a_custom_jvp_rule_using_control_flow_runs_in_reverse_mode():
     [
         lambda x: lax.cond(fnp.sum(x) > -100.0, fnp.sin, fnp.cos, x) * x,
         lambda x: lax.scan(lambda c, r: (fnp.tanh(c + r), c * r), fnp.zeros_like(x[0]), x)[1],
-        lambda x: lax.while_loop(lambda c: c[1] < 3, lambda c: (fnp.sin(c[0]), c[1] + 1), (x, 0))[0],
+        lambda x: lax.while_loop(lambda c: c[1] < 3, lambda c: (fnp.sin(c[0]), c[1] + 1), (x, 0))[
+            0
+        ],
     ],
     ids=["cond", "scan", "while_loop"],
 )

@@ -32,7 +32,13 @@ LAYERS = [
         "fntrans.lax",
         "fntrans.distributed",
     ],
-    ["fntrans.jacobians", "fntrans.test_util", "fntrans.optimizers", "fntrans.scipy", "fntrans.jit"],
+    [
+        "fntrans.jacobians",
+        "fntrans.test_util",
+        "fntrans.optimizers",
+        "fntrans.scipy",
+        "fntrans.jit",
+    ],
     ["fntrans.compat"],
     ["fntrans"],
 ]

@@ -11,7 +11,6 @@ nested inside another treats the outer one's tracers as constants
 
 from __future__ import annotations
 
-import contextlib
 import threading
 
 from fntrans import backend
@@ -25,7 +24,6 @@ class _ThreadState(threading.local):
 
 
 _state = _ThreadState()
-_NO_CONTEXT = contextlib.nullcontext()
 
 
 class Interpreter:
@@ -71,8 +69,7 @@ class Interpreter:
         return f"<{self.name} interpreter, level {self.level}>"
 
 
-@contextlib.contextmanager
-def new_interpreter(interp: Interpreter, inputs=()):
+class new_interpreter:  # noqa: N801 - used as a function: ``with new_interpreter(...)``
     """Pushes ``interp`` for the duration of a transform and retires it after.
 
     ``inputs`` (arrays, or lists of them) give the transform its backend: the
@@ -80,27 +77,48 @@ def new_interpreter(interp: Interpreter, inputs=()):
     seeds, bases) are made. Without arrays among them it is the enclosing
     transform's, or this thread's default.
 
-    Popping happens in ``finally``, so an error inside a traced function never
+    Popping happens on exit, so an error inside a traced function never
     leaves an interpreter behind. A tracer that outlives its interpreter is a
-    leak, reported when it is next used.
+    leak, reported when it is next used. (A class, not a generator: entering
+    and leaving costs less, and every eager transform call does it.)
+
+    >>> from fntrans.interpreters.jvp import JVP
+    >>> with new_interpreter(JVP()) as interp:
+    ...     print(interp.level, interp.alive)
+    0 True
+    >>> interp.alive
+    False
     """
-    stack = _state.stack
-    interp.backend = _backend_of(inputs, stack)
-    interp.origin = user_location()
-    interp.level = len(stack)
-    interp.alive = True
-    # the outermost transform points NumPy's warnings at the user's lines
-    attributed = _NO_CONTEXT if stack else warnings_at_user_lines()
-    stack.append(interp)
-    defaults = backend._defaults
-    previous, defaults.transform = defaults.transform, interp.backend
-    try:
-        with attributed:
-            yield interp
-    finally:
-        interp.alive = False
-        stack.pop()
-        defaults.transform = previous
+
+    __slots__ = ("interp", "inputs", "attributed", "previous")
+
+    def __init__(self, interp: Interpreter, inputs=()):
+        self.interp = interp
+        self.inputs = inputs
+
+    def __enter__(self) -> Interpreter:
+        interp = self.interp
+        stack = _state.stack
+        interp.backend = _backend_of(self.inputs, stack)
+        interp.origin = user_location()
+        interp.level = len(stack)
+        interp.alive = True
+        # the outermost transform points NumPy's warnings at the user's lines
+        self.attributed = None if stack else warnings_at_user_lines()
+        defaults = backend._defaults
+        self.previous = defaults.transform
+        if self.attributed is not None:
+            self.attributed.__enter__()
+        stack.append(interp)
+        defaults.transform = interp.backend
+        return interp
+
+    def __exit__(self, *exc_info) -> None:
+        self.interp.alive = False
+        _state.stack.pop()
+        backend._defaults.transform = self.previous
+        if self.attributed is not None:
+            self.attributed.__exit__(*exc_info)
 
 
 def _backend_of(inputs, stack):

@@ -25,6 +25,10 @@ A primitive's slots, always in this order:
   residuals; checkpoint: recording the function's program), instead of
   ``impl`` (or ``bind``, on values that enclosing transforms trace, which
   then see the function's operations).
+- ``emit(xp, *args, **params) -> str | None``: optional, for ``jit``'s code
+  generator: the Python expression that computes the primitive, given the
+  source text of its arguments and of the array module (``np``); ``None``
+  (or no ``emit``) means a call of ``impl``.
 
 Rules bind primitives, never ``xp``, so they can be traced and differentiated
 again.
@@ -75,6 +79,7 @@ class Primitive:
         multiple_results: bool = False,
         vjp_transposes: bool = False,
         zero_derivative: bool = False,
+        emit=None,
     ):
         self.name = name
         self.unchecked_impl = impl
@@ -94,14 +99,17 @@ class Primitive:
         self.batch = batch
         self.forward = forward
         self.multiple_results = multiple_results
+        self.emit = emit
 
     def bind(self, *args, **params):
         """Applies the primitive: evaluated directly on concrete arrays, or handed
         to the interpreter of the highest-level tracer among ``args``."""
         top = None
         for a in args:
-            if isinstance(a, Tracer) and (top is None or a._interp.level > top.level):
-                top = a._interp
+            if isinstance(a, Tracer):
+                interp = a._interp
+                if top is None or interp.level > top.level:
+                    top = interp
         if top is None:
             return self.impl(array_module(args), *args, **params)
         if not top.alive:
@@ -110,12 +118,24 @@ class Primitive:
             )
         return top.process_primitive(self, args, params)
 
+    def bind_traced(self, tracer: Tracer, args: tuple):
+        """``bind(*args)`` without params, where ``tracer`` is the only traced
+        value among ``args``: its transform processes them directly. The hot
+        path of operators and one-argument functions on traced values."""
+        interp = tracer._interp
+        if interp.alive:
+            return interp.process_primitive(self, args, _NO_PARAMS)
+        return self.bind(*args)  # reports the leaked tracer
+
     def __repr__(self):
         return self.name
 
     def _zero_jvp(self, primals, tangents, **params):
         return self.bind(*primals, **params), None
 
+
+# the params of the bindings that have none: shared, and never modified
+_NO_PARAMS = {}
 
 # every primitive, so that the debug switches can swap in checked impls: the
 # checks then cost nothing while they are off

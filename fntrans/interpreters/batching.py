@@ -131,7 +131,14 @@ class Batch(Interpreter):
         out, out_dim = prim.batch(prim, vals, dims, **params)
         if prim.multiple_results:
             return tuple(self.wrap(o, d, sources) for o, d in zip(out, out_dim))
-        return self.wrap(out, out_dim, sources)
+        if out_dim is None:
+            return out
+        tracer = _new_object(BatchTracer)  # skips __init__: this is the hot path
+        tracer._interp = self
+        tracer.val = out
+        tracer.bdim = out_dim
+        tracer.sources = sources
+        return tracer
 
     def wrap(self, val, bdim, sources=None):
         return val if bdim is None else BatchTracer(self, val, bdim, sources)
@@ -157,6 +164,9 @@ class Batch(Interpreter):
         else:
             val, bdim = broadcast_to(out, (self.axis_size,) + tuple(shape_of(out))), 0
         return move_axis(val, bdim, axis % len(val.shape))
+
+
+_new_object = object.__new__
 
 
 def looped_batch(prim, vals, dims, **params):

@@ -90,7 +90,7 @@ def generate(
     >>> print(source)
     def program(x):
         v0 = np.sin(x)
-        v1 = np.multiply(v0, 2.0, out=v0)
+        v1 = np.multiply(v0, 2.0)
         return (v1,)
     """
     writer = _Writer(xp)

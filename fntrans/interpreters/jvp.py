@@ -22,6 +22,9 @@ class JVPTracer(PrimalTracer):
         return self.tangent is not None
 
 
+_new_object = object.__new__
+
+
 @functools.cache
 def _jvp_from_vjp(prim):
     # A primitive with a VJP rule but no JVP rule: transpose its VJP.
@@ -46,15 +49,19 @@ class JVP(Interpreter):
     def process_primitive(self, prim, args, params):
         primals, tangents = [], []
         own = False  # whether a tracer of this transform is among the inputs
+        moving = False  # whether any of them carries a (nonzero) tangent
         for a in args:
             if type(a) is JVPTracer and a._interp is self:
                 own = True
+                t = a.tangent
+                if t is not None:
+                    moving = True
                 primals.append(a.primal)
-                tangents.append(a.tangent)
+                tangents.append(t)
             else:
                 primals.append(a)
                 tangents.append(None)
-        if all(t is None for t in tangents):
+        if not moving:
             ans = prim.bind(*primals, **params)
             # constants of this transform in, its constant out (still assignable)
             return self.lift_all(ans, prim.multiple_results) if own else ans
@@ -67,4 +74,8 @@ class JVP(Interpreter):
     def _wrap(self, ans, ans_dot):
         if ans_dot is None or ans.dtype.kind not in "fc":
             return ans  # no derivative: a plain (or outer-level) value
-        return JVPTracer(self, ans, ans_dot)
+        out = _new_object(JVPTracer)  # skips __init__: this is the hot path
+        out._interp = self
+        out.primal = ans
+        out.tangent = ans_dot
+        return out

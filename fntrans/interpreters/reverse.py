@@ -25,6 +25,7 @@ from fntrans.core.ir import IR, Eqn, Literal, Var
 from fntrans.core.tracer import PrimalTracer, Tracer
 from fntrans.interpreters.ad_util import add_tangents, fit_cotangent
 from fntrans.interpreters.transpose import vjp_from_jvp
+from fntrans.primitives.elementwise import add
 
 
 class ReverseTracer(PrimalTracer):
@@ -41,21 +42,12 @@ class ReverseTracer(PrimalTracer):
         return self.node is not None
 
 
-class Record(Eqn):
-    """A tape equation. ``invars`` holds a node number where ``needs`` is true
-    (an input that wants a cotangent) and the constant itself elsewhere;
-    ``primals`` are the input values (residuals) and ``ans`` the output value(s)."""
-
-    __slots__ = ("primals", "needs", "ans")
-
-    def __init__(self, prim, invars, outvars, params, primals, needs, ans):
-        self.prim = prim
-        self.invars = invars
-        self.outvars = outvars
-        self.params = params
-        self.primals = primals
-        self.needs = needs
-        self.ans = ans
+# A tape equation is a tuple, the cheapest record to build:
+# ``(prim, params, primals, nodes, needs, ans, outs)``. ``primals`` are the
+# input values (the residuals); ``nodes`` holds each input's node where
+# ``needs`` is true (an input that wants a cotangent) and None elsewhere;
+# ``ans`` is the output value (a tuple of them for multiple results) and
+# ``outs`` the output nodes (None for one that carries no derivative).
 
 
 class Tape(Interpreter):
@@ -78,44 +70,50 @@ class Tape(Interpreter):
         return ReverseTracer(self, value, None)
 
     def process_primitive(self, prim, args, params):
-        primals, needs, invars = [], [], []
-        lower = False  # whether an enclosing transform's tracer is among the inputs
+        primals, nodes, needs = [], [], []
+        lower = None  # the innermost enclosing transform tracing the inputs, if any
+        own = False  # whether a tracer of this transform is among the inputs
         any_need = False
-        own = False  # whether a constant of this transform is among the inputs
         for a in args:
-            need = False
+            node = None
             if type(a) is ReverseTracer and a._interp is self:
                 own = True
                 node = a.node
                 a = a.primal
                 if node is not None:
-                    need = any_need = True
-                    invars.append(node)
-            if not need:
-                invars.append(a)
-            if not lower and isinstance(a, Tracer):
-                lower = True
+                    any_need = True
+            if isinstance(a, Tracer):
+                interp = a._interp
+                if lower is None or interp.level > lower.level:
+                    lower = interp
             primals.append(a)
-            needs.append(need)
+            nodes.append(node)
+            needs.append(node is not None)
         if prim.forward is not None:
             ans = prim.forward(*primals, **params)
-        elif lower:
-            ans = prim.bind(*primals, **params)
-        else:  # nothing else traces these values: compute directly
+        elif lower is None:  # nothing else traces these values: compute directly
             ans = prim.impl(array_module(primals), *primals, **params)
+        elif lower.alive:  # what bind would do, without looking for it again
+            ans = lower.process_primitive(prim, primals, params)
+        else:
+            ans = prim.bind(*primals, **params)  # reports the leaked tracer
         if not any_need:  # constants in, constant out: assignable if it came from ours
             return self.lift_all(ans, prim.multiple_results) if own else ans
         if prim.zero_derivative:
             return ans  # no derivative to carry: a plain value, as for integer results
         if prim.multiple_results:
-            nodes = tuple(next(self._counter) if _differentiable(a) else None for a in ans)
-            self.eqns.append(Record(prim, invars, nodes, params, primals, needs, ans))
-            return tuple(a if n is None else ReverseTracer(self, a, n) for a, n in zip(ans, nodes))
+            outs = tuple(next(self._counter) if _differentiable(a) else None for a in ans)
+            self.eqns.append((prim, params, primals, nodes, needs, ans, outs))
+            return tuple(a if n is None else ReverseTracer(self, a, n) for a, n in zip(ans, outs))
         if ans.dtype.kind not in "fc":
             return ans  # integer and boolean results carry no derivative
         node = next(self._counter)
-        self.eqns.append(Record(prim, invars, (node,), params, primals, needs, ans))
-        return ReverseTracer(self, ans, node)
+        self.eqns.append((prim, params, primals, nodes, needs, ans, node))
+        out = _new_object(ReverseTracer)  # skips __init__: this is the hot path
+        out._interp = self
+        out.primal = ans
+        out.node = node
+        return out
 
     def is_own(self, x) -> bool:
         return type(x) is ReverseTracer and x._interp is self and x.node is not None
@@ -129,12 +127,14 @@ class Tape(Interpreter):
         ``keep=True`` the tape can be walked again.
         """
         self.walking_back = True
+        # constants the rules make go where the forward pass's values are
+        defaults = backend._defaults
+        previous, defaults.transform = defaults.transform, self.backend
         try:
-            # constants the rules make go where the forward pass's values are
-            with backend.transform_module(self.backend):
-                return self._walk_back(out_nodes, cts, keep)
+            return self._walk_back(out_nodes, cts, keep)
         finally:
             self.walking_back = False
+            defaults.transform = previous
 
     def _walk_back(self, out_nodes, cts, keep):
         acc = {}
@@ -144,26 +144,26 @@ class Tape(Interpreter):
         eqns = self.eqns
         pop = acc.pop
         for i in range(len(eqns) - 1, -1, -1):
-            eqn = eqns[i]
+            prim, params, primals, nodes, needs, ans, outs = eqns[i]
             if not keep:
                 eqns[i] = None
-            prim = eqn.prim
-            if prim.multiple_results:
-                ct = tuple(None if n is None else pop(n, None) for n in eqn.outvars)
+            if type(outs) is tuple:  # multiple results
+                ct = tuple(None if n is None else pop(n, None) for n in outs)
                 if all(c is None for c in ct):
                     continue
             else:
-                ct = pop(eqn.outvars[0], None)
+                ct = pop(outs, None)
                 if ct is None:
                     continue
-            needs = eqn.needs
             vjp = prim.vjp or _vjp_from_jvp(prim)
-            cts_in = vjp(ct, eqn.ans, *eqn.primals, needs=needs, **eqn.params)
-            for node, need, primal, ct_a in zip(eqn.invars, needs, eqn.primals, cts_in):
-                if need and ct_a is not None:
-                    if ct_a.dtype != primal.dtype:
+            cts_in = vjp(ct, ans, *primals, needs=needs, **params)
+            for node, primal, ct_a in zip(nodes, primals, cts_in):
+                if node is not None and ct_a is not None:
+                    dtype = ct_a.dtype
+                    if dtype is not primal.dtype and dtype != primal.dtype:
                         ct_a = fit_cotangent(ct_a, primal.dtype)
-                    acc[node] = add_tangents(acc.get(node), ct_a)
+                    old = acc.get(node)
+                    acc[node] = ct_a if old is None else add(old, ct_a)
         return acc
 
     def as_ir(self, inputs, outputs) -> IR:
@@ -196,15 +196,18 @@ class Tape(Interpreter):
         for e in self.eqns:
             if e is None:
                 continue
-            args = [
-                var(v, p) if need else constant(p)
-                for v, p, need in zip(e.invars, e.primals, e.needs)
-            ]
-            answers = e.ans if e.prim.multiple_results else (e.ans,)
-            outvars = [var(n, a) for n, a in zip(e.outvars, answers)]
-            eqns.append(Eqn(e.prim, args, outvars, e.params))
+            prim, params, primals, nodes, _, ans, outs = e
+            args = [constant(p) if n is None else var(n, p) for n, p in zip(nodes, primals)]
+            if type(outs) is tuple:
+                outvars = [var(n, a) for n, a in zip(outs, ans)]
+            else:
+                outvars = [var(outs, ans)]
+            eqns.append(Eqn(prim, args, outvars, params))
         outvars = [var(o.node, o.primal) if self.is_own(o) else constant(o) for o in outputs]
         return IR(invars, list(constvars.values()), consts, eqns, outvars)
+
+
+_new_object = object.__new__
 
 
 def _differentiable(value) -> bool:

@@ -27,10 +27,13 @@ def _operator(prim, reflected=False):
     """``self <op> other`` (or ``other <op> self``) binding ``prim`` directly: the
     hot path of traced code."""
     bind = prim.bind
+    bind_traced = prim.bind_traced
 
     def op(self, other):
         if type(other) is list or type(other) is tuple:
             other = asarray(other, like=self)  # on self's backend
+        elif not isinstance(other, Tracer):
+            return bind_traced(self, (other, self) if reflected else (self, other))
         return bind(other, self) if reflected else bind(self, other)
 
     return op
@@ -126,7 +129,23 @@ def _scipy_special_call(name, method, inputs, kwargs):
     return func(*inputs, **kwargs)
 
 
+_COMPARISONS = {"greater", "greater_equal", "less", "less_equal", "equal", "not_equal"}
+
+
+def _scalars_again(inputs) -> tuple:
+    # NumPy hands a scalar's comparison over as a 0-d array (numpy/numpy#12142):
+    # as a scalar again, it mixes with a device array as a number does
+    return tuple(x[()] if type(x) is np.ndarray and x.ndim == 0 else x for x in inputs)
+
+
 def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
+    if method == "__call__" and not kwargs:
+        # the hot path (``ndarray @ tracer``): a NumPy ufunc called plainly
+        func = _NUMPY_UFUNCS.get(ufunc)
+        if func is not None:
+            if ufunc.__name__ in _COMPARISONS:
+                inputs = _scalars_again(inputs)
+            return func(*inputs)
     name = ufunc.__name__
     scipy_name = _scipy_special_name(ufunc)
     if kwargs.get("out") is not None:
@@ -135,6 +154,8 @@ def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
     kwargs.pop("out", None)
     if scipy_name is not None:
         return _scipy_special_call(scipy_name, method, inputs, kwargs)
+    if method == "__call__" and name in _COMPARISONS:
+        inputs = _scalars_again(inputs)
     if method == "__call__":
         func = _FNP.__dict__.get(name)
     elif method in ("reduce", "accumulate"):
@@ -175,6 +196,18 @@ def _array_function(self, func, types, args, kwargs):
 
 
 _FNP = None  # fntrans.numpy, set once it is fully imported
+_NUMPY_UFUNCS = {}  # NumPy's ufunc -> the fntrans.numpy function of its name
+
+
+def _numpy_ufuncs(fnp) -> dict:
+    # by the ufunc's own name, as the general path below looks it up
+    ufuncs = {}
+    for value in vars(np).values():
+        if isinstance(value, np.ufunc) and getattr(np, value.__name__, None) is value:
+            func = fnp.__dict__.get(value.__name__)
+            if func is not None:
+                ufuncs[value] = func
+    return ufuncs
 
 
 def attach_methods() -> None:
@@ -186,6 +219,7 @@ def attach_methods() -> None:
     import fntrans.numpy as fnp
 
     _FNP = fnp
+    _NUMPY_UFUNCS.update(_numpy_ufuncs(fnp))
 
     methods = {
         "__add__": _operator(ew.add_p),

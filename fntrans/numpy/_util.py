@@ -67,6 +67,8 @@ def asarray(a, dtype=None, *, like=None):
     >>> fnp.asarray([1.0, 2.0])
     array([1., 2.])
     """
+    if type(a) is np.ndarray and like is not None and constants.module_for(like) is not np:
+        return constants.asarray(a, dtype=dtype, like=like)  # NumPy's like=: to like's backend
     if isinstance(a, (Tracer, np.ndarray)) or is_foreign(a):
         return a if dtype is None else convert_element_type(a, dtype=dtype)
     if holds_tracer(a) or holds_device_array(a):
@@ -93,8 +95,11 @@ def operands(*xs) -> list:
 def unary(prim, numpy_name):
     """NumPy's one-argument ufunc ``numpy_name``, binding ``prim``."""
     bind = prim.bind
+    bind_traced = prim.bind_traced
 
     def f(x, /):
+        if isinstance(x, Tracer):
+            return bind_traced(x, (x,))
         return bind(operand(x))
 
     f.__name__ = f.__qualname__ = numpy_name

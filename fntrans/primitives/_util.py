@@ -13,15 +13,24 @@ def elementwise_batch(prim, vals, dims, **params):
     output's rank, so NumPy's right-aligned broadcasting lines them up with
     the unbatched ones.
     """
-    rank = max(
-        (len(v.shape) - (d is not None) for v, d in zip(vals, dims) if hasattr(v, "shape")),
-        default=0,
-    )
-    batched = [(v, d) for v, d in zip(vals, dims) if d is not None]
-    d0 = batched[0][1]
-    if all(d == d0 and len(v.shape) == rank + 1 for v, d in batched) and all(
-        d is not None or len(getattr(v, "shape", ())) <= rank - d0 for v, d in zip(vals, dims)
-    ):
+    # plain loops: this runs once per elementwise operation under vmap
+    rank, d0 = 0, None
+    for v, d in zip(vals, dims):
+        if d is None:
+            n = len(v.shape) if hasattr(v, "shape") else 0
+        else:
+            n = len(v.shape) - 1
+            if d0 is None:
+                d0 = d
+        if n > rank:
+            rank = n
+    for v, d in zip(vals, dims):
+        if d is None:
+            if hasattr(v, "shape") and len(v.shape) > rank - d0:
+                break
+        elif d != d0 or len(v.shape) != rank + 1:
+            break
+    else:
         # batched operands agree on the batch axis, and every unbatched one
         # broadcasts against the axes after it: no data needs to move
         return prim.bind(*vals, **params), d0

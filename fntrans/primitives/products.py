@@ -45,6 +45,14 @@ def _as_matrices(ct, a_shape, b_shape):
 
 def _ct_lhs(ct, b, a_shape):
     b_shape = shape_of(b)
+    # vectors and matrices without batch axes: one primitive, no reshapes
+    if len(b_shape) == 1:
+        if len(a_shape) == 1:  # the dot product of vectors
+            return mul(ct, b)
+        if len(a_shape) == 2:  # matrix @ vector: the outer product of ct and b
+            return mul(reshape(ct, (a_shape[0], 1)), b)
+    elif len(a_shape) == 1 and len(b_shape) == 2:  # vector @ matrix
+        return matmul(b, ct)
     a2, b2, ct2 = _as_matrices(ct, a_shape, b_shape)
     ct_a = matmul(ct2, swap_last(reshape(b, b2)))
     return reshape(unbroadcast(ct_a, a2), a_shape)
@@ -52,9 +60,14 @@ def _ct_lhs(ct, b, a_shape):
 
 def _ct_rhs(ct, a, b_shape):
     a_shape = shape_of(a)
-    if len(a_shape) == 1 and len(b_shape) == 2:
-        # vector @ matrix: the cotangent is the outer product of a and ct
-        return mul(reshape(a, (a_shape[0], 1)), ct)
+    # vectors and matrices without batch axes: one primitive, no reshapes
+    if len(a_shape) == 1:
+        if len(b_shape) == 1:  # the dot product of vectors
+            return mul(a, ct)
+        if len(b_shape) == 2:  # vector @ matrix: the outer product of a and ct
+            return mul(reshape(a, (a_shape[0], 1)), ct)
+    elif len(a_shape) == 2 and len(b_shape) == 1:  # matrix @ vector
+        return matmul(ct, a)
     a2, b2, ct2 = _as_matrices(ct, a_shape, b_shape)
     ct_b = matmul(swap_last(reshape(a, a2)), ct2)
     return reshape(unbroadcast(ct_b, b2), b_shape)
@@ -129,6 +142,13 @@ def _fold_into_columns(a, b, db):
     """An unbatched matrix ``a`` times batched ``b``: the batch joins b's columns."""
     if len(b.shape) == 2:  # a vector per example: (B, k) @ a.T keeps the batch first
         return matmul(move_axis(b, db, 0), transpose(a, (1, 0))), 0
+    if b.shape[2 if db < 2 else 1] == 1:
+        # a column per example (a matrix-vector product that reverse mode
+        # promoted to matrices): as vectors, with no copy to gather columns
+        b = move_axis(b, db, 0)  # (B, k, 1)
+        size, k, _ = b.shape
+        out = matmul(reshape(b, (size, k)), transpose(a, (1, 0)))
+        return reshape(out, (size, a.shape[0], 1)), 0
     b = move_axis(b, db, 1)  # (k, B, m)
     k, size, m = b.shape
     out = matmul(a, reshape(b, (k, size * m)))

@@ -492,8 +492,12 @@ def _outer_product(eqn, site):
     ``(..., n, 1) @ (..., 1, m)`` is NumPy's broadcast ``a * b`` (per-example
     gradients of a linear layer are such outer products)."""
     a, b = eqn.invars
-    if a.aval.ndim < 2 or b.aval.ndim < 2 or a.aval.shape[-1] != 1:
+    if a.aval.ndim == 0 or b.aval.ndim == 0 or a.aval.shape[-1] != 1:
         return None
+    if a.aval.ndim == 1:  # (1,) @ (..., 1, m): drop the contracted axis of b
+        b = site.bind(reshape_p, b, shape=b.aval.shape[:-2] + b.aval.shape[-1:])
+    elif b.aval.ndim == 1:  # (..., n, 1) @ (1,): drop the contracted axis of a
+        a = site.bind(reshape_p, a, shape=a.aval.shape[:-1])
     return site.bind(mul_p, a, b)
 
 
