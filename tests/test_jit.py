@@ -393,3 +393,9 @@ def test_assigning_into_a_traced_argument_keeps_the_programs_input():
     assert ft.make_jaxpr(f)(x)(x) == [4.0]
     assert ft.jit(f)(x) == 4.0
     np.testing.assert_array_equal(x, 1.0)  # the user's array is untouched
+
+
+def test_reductions_of_a_python_number_argument():
+    # the generated code receives the number itself, which has no .sum method
+    assert ft.jit(fnp.sum)(2.0) == 2.0
+    assert ft.jit(lambda x: fnp.mean(x * 3.0))(2.0) == 6.0

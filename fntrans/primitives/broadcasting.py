@@ -75,7 +75,8 @@ def _sum_shape(x, *, axes):
 
 
 def _sum_impl(xp, x, *, axes):
-    return x.sum(axis=axes)
+    # a Python number (a jitted function's scalar argument) has no .sum
+    return x.sum(axis=axes) if hasattr(x, "sum") else xp.sum(x, axis=axes)
 
 
 reduce_sum_p = Primitive(
