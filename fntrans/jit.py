@@ -37,7 +37,8 @@ from fntrans.tree.pytrees import NAMESPACE, tree_paths
 CacheInfo = namedtuple("CacheInfo", ["hits", "misses", "maxsize", "currsize"])
 
 _SCALARS = (float, int, bool, complex)
-_PLAIN = {np.ndarray, float, int, bool, complex}  # arguments that are leaves themselves
+# arguments that are leaves themselves (NumPy's scalars: what 0-d results are)
+_PLAIN = {np.ndarray, float, int, bool, complex, np.float64, np.float32, np.int64, np.complex128}
 
 
 class Program:
@@ -207,6 +208,30 @@ def _leaf_key(x):
     return None
 
 
+def _flat_arguments(args) -> tuple[list, object]:
+    """The leaves of ``args`` (in pytree order) and what identifies their
+    structure, quickly for arrays and dicts of arrays (a step function's
+    parameters), by ``optree`` otherwise."""
+    leaves, shape = [], []
+    for a in args:
+        t = type(a)
+        if t in _PLAIN:
+            leaves.append(a)
+            shape.append(None)
+        elif t is dict and all(type(k) is str for k in a):
+            keys = sorted(a)  # pytrees order a dict's entries by key
+            values = [a[k] for k in keys]
+            if not all(type(v) in _PLAIN for v in values):
+                break
+            leaves += values
+            shape.append(tuple(keys))
+        else:
+            break
+    else:
+        return leaves, tuple(shape)
+    return optree.tree_flatten(args, namespace=NAMESPACE)
+
+
 def _untraceable(where: str, x) -> TypeError:
     return TypeError(
         f"jit: {where} is a {type(x).__name__}, not an array or a number, so it cannot "
@@ -271,14 +296,16 @@ class Jitted:
         if kwargs or self._static_nums:
             static, static_nums, dyn_args, dyn_kwargs = self._split(args, kwargs)
             leaves, in_tree = optree.tree_flatten((dyn_args, dyn_kwargs), namespace=NAMESPACE)
+            key_tree = (in_tree, static)
         else:  # the common case, kept short: it is paid on every call
-            static, static_nums, dyn_args, dyn_kwargs = (), (), args, {}
-            if all(type(a) in _PLAIN for a in args):  # no pytree to flatten
-                leaves, in_tree = list(args), None
-            else:
-                leaves, in_tree = optree.tree_flatten((args, {}), namespace=NAMESPACE)
-        signature = tuple(map(_leaf_key, leaves))
-        key = (in_tree, signature, static)
+            static_nums, dyn_args, dyn_kwargs = (), args, {}
+            leaves, key_tree = _flat_arguments(args)
+            in_tree = None  # made on a miss
+        ndarray = np.ndarray
+        signature = tuple(
+            [(x.shape, x.dtype) if type(x) is ndarray else _leaf_key(x) for x in leaves]
+        )
+        key = (key_tree, signature)
         entry = self._cache.get(key)
         if entry is not None:
             self._hits += 1

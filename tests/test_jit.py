@@ -399,3 +399,17 @@ def test_reductions_of_a_python_number_argument():
     # the generated code receives the number itself, which has no .sum method
     assert ft.jit(fnp.sum)(2.0) == 2.0
     assert ft.jit(lambda x: fnp.mean(x * 3.0))(2.0) == 6.0
+
+
+def test_dict_arguments_in_any_insertion_order_share_one_program():
+    f = ft.jit(lambda p, x: p["w"] * x + p["b"])
+    x = np.arange(3.0)
+    a = f({"w": np.full(3, 2.0), "b": np.ones(3)}, x)
+    b = f({"b": np.ones(3), "w": np.full(3, 2.0)}, x)
+    np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(a, 2.0 * x + 1.0)
+    assert f.cache_info().misses == 1
+    nested = f({"w": np.full(3, 2.0), "b": {"inner": np.ones(3)}["inner"]}, x)
+    np.testing.assert_array_equal(nested, a)
+    g = ft.jit(lambda p: p["a"]["b"] * 2.0)  # nested dicts go through optree
+    assert g({"a": {"b": 1.5}}) == 3.0

@@ -188,3 +188,16 @@ def test_optimize_keeps_values_types_and_shapes_of_an_mlp_gradient(dtype):
     for a, b in zip(eval_ir(ir, W1, W2, x), eval_ir(optimized, W1, W2, x)):
         assert np.result_type(a) == np.result_type(b) == dtype
         np.testing.assert_allclose(b, a, rtol=1e-5 if dtype == np.float32 else 1e-13)
+
+
+def test_scalar_arithmetic_inside_an_array_program_uses_operators():
+    f = ft.jit(lambda w, x: (w - 0.5 * fnp.sum(x * w), fnp.sum(x) / 0.0))
+    source = f.lower(np.ones(3), np.ones(3)).source
+    assert " * " in source or " - " in source  # 0-d values computed by the program
+    with np.errstate(divide="ignore"):
+        a, b = f(np.ones(3), np.ones(3))
+    np.testing.assert_allclose(a, np.ones(3) - 1.5)
+    assert b == np.inf  # NumPy's division, not Python's ZeroDivisionError
+    # Python numbers as arguments keep NumPy's arithmetic too
+    with np.errstate(divide="ignore"):
+        assert ft.jit(lambda a, b: a / b)(1.0, 0.0) == np.inf

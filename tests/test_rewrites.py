@@ -495,3 +495,22 @@ def test_per_example_gradients_become_outer_products():
     per_example = ft.vmap(ft.grad(lambda W, x, y: fnp.sum((W @ x - y) ** 2)), (None, 0, 0))
     ir = ft.jit(per_example).lower(W, x, y).ir
     assert "matmul" in prims(ir) and prims(ir).count("matmul") == 1  # the forward one only
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_the_derivative_of_logaddexp_becomes_a_sigmoid(dtype):
+    x = random(7, dtype, -30.0, 30.0)
+    new = check(lambda x: fnp.exp(x - fnp.logaddexp(0.0, x)), x, expect=["expit"])
+    check(
+        lambda x, y: fnp.exp(y - fnp.logaddexp(x, y)), x, random(7, dtype), expect=["sub", "expit"]
+    )
+    assert new.outvars[0].aval.dtype == dtype
+    # the gradient of a logistic loss no longer computes the loss
+    ir = ft.jit(ft.grad(lambda w: fnp.sum(fnp.logaddexp(0.0, -w)))).lower(x).ir
+    assert "logaddexp" not in prims(ir) and "expit" in prims(ir)
+
+
+def test_negating_a_scaling_scales_by_the_negated_number():
+    check(lambda x: -(2.5 * x), random(3), expect=["mul"])
+    check(lambda x: -(x * 2), random(3), expect=["mul"])
+    check(lambda x, y: -(x * y), random(3), random(3), expect=["mul", "neg"])

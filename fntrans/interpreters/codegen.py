@@ -134,12 +134,14 @@ def _array_body(ir: IR, writer: _Writer, plan: dict) -> list[str]:
     scope = writer.scope
     checking = config.checking
     lines = []
+    # values the program computes; on NumPy, 0-d ones are NumPy scalars
+    computed = set() if writer.scope["np"] is np else frozenset()
     for i, eqn in enumerate(ir.eqns):
         args = [writer.var(v) for v in eqn.invars]
         outs = ", ".join(writer.var(v) for v in eqn.outvars)
         if eqn.prim.multiple_results:
             outs = f"({outs},)"
-        expr = None if checking else _one_line(eqn, args, plan.get(i))
+        expr = None if checking else _one_line(eqn, args, plan.get(i), computed)
         if expr is None:
             scope[f"impl{i}"] = eqn.prim.impl
             rest = {}
@@ -153,6 +155,8 @@ def _array_body(ir: IR, writer: _Writer, plan: dict) -> list[str]:
                 args.append(f"**params{i}")
             expr = f"impl{i}(np, {', '.join(args)})"
         lines.append(f"    {outs} = {expr}")
+        if type(computed) is set:
+            computed.update(eqn.outvars)
     lines.append(_returned([writer.var(v) for v in ir.outvars]))
     return lines
 
@@ -217,16 +221,28 @@ def _scalar_body(ir: IR, writer: _Writer) -> list[str] | None:
     return lines
 
 
-def _one_line(eqn, args, out_position) -> str | None:
-    """The equation as one call of the backend module, or None."""
+def _one_line(eqn, args, out_position, computed=frozenset()) -> str | None:
+    """The equation as one call of the backend module, or None.
+
+    Arithmetic on a 0-d value uses Python's operator: NumPy's scalars answer
+    it about ten times faster than a ufunc call. Only where an operand was
+    computed by the program (a NumPy scalar, never a Python number, so that
+    ``1.0 / 0.0`` stays NumPy's ``inf``)."""
     emit = eqn.prim.emit
     if emit is not None:
         return emit("np", *args, **eqn.params)
     ufunc = getattr(eqn.prim.unchecked_impl, "ufunc", None)
     if ufunc is None or eqn.params:
         return None
+    name = ufunc.__name__
+    if (
+        name in _BINARY_OPERATORS
+        and not eqn.outvars[0].aval.shape
+        and any(type(v) is not Literal and v in computed for v in eqn.invars)
+    ):
+        return f"{args[0]} {_BINARY_OPERATORS[name]} {args[1]}"
     out = f", out={args[out_position]}" if out_position is not None else ""
-    return f"np.{ufunc.__name__}({', '.join(args)}{out})"
+    return f"np.{name}({', '.join(args)}{out})"
 
 
 __all__ = ["computes_in_place", "generate"]

@@ -19,7 +19,9 @@ The rules:
   broadcast, a transpose between reshapes that only add or drop unit axes;
   and the ones that do nothing (a reshape or broadcast to the same shape,
   the identity transpose, ``reduce_sum`` over no axes);
-- ``neg(neg x)``, ``exp(log x)`` and ``log(exp x)`` are ``x``;
+- ``neg(neg x)``, ``exp(log x)`` and ``log(exp x)`` are ``x``; ``-(k * x)`` is
+  ``(-k) * x``; ``exp(y - logaddexp(x, y))`` is ``expit(y - x)`` (the
+  derivative of a softplus or a logistic loss);
 - a sum of the slices ``A[0], ..., A[n-1]`` is ``reduce_sum(A, axes=(0,))``,
   and a sum of ``scatter_add``s filling rows ``0, ..., n-1`` is a ``stack``;
   a stack of one value repeated is a broadcast;
@@ -62,9 +64,10 @@ from fntrans.primitives.broadcasting import broadcast_to_p, reduce_sum_p
 from fntrans.primitives.elementwise import add_p, div_p, mul_p, neg_p, sub_p
 from fntrans.primitives.indexing import getitem_p, scatter_add_p
 from fntrans.primitives.joining import join_p
-from fntrans.primitives.math_functions import exp_p, log_p
+from fntrans.primitives.math_functions import exp_p, log_p, logaddexp_p
 from fntrans.primitives.products import matmul_p
 from fntrans.primitives.shape import reshape_p, transpose_p
+from fntrans.primitives.special import expit_p
 
 __all__ = ["RULES", "Diagonal", "Site", "register_rule", "rewrite"]
 
@@ -439,6 +442,36 @@ def _exp_of_log(eqn, site):
     # x for x > 0, nan for x < 0: see the module's notes on exactness
     producer = site.producer(eqn.invars[0])
     return producer.invars[0] if producer is not None and producer.prim is log_p else None
+
+
+@register_rule(exp_p)
+def _sigmoid(eqn, site):
+    """``exp(y - logaddexp(x, y))`` is ``expit(y - x)``, one ufunc for three:
+    the derivative of ``logaddexp`` (softplus, the logistic loss) is a sigmoid."""
+    difference = site.producer(eqn.invars[0])
+    if difference is None or difference.prim is not sub_p:
+        return None
+    y, total = difference.invars
+    combined = site.producer(total)
+    if combined is None or combined.prim is not logaddexp_p or combined.invars[1] is not y:
+        return None
+    x = combined.invars[0]
+    if type(x) is Literal and x.value == 0:
+        return site.bind(expit_p, y)
+    return site.bind(expit_p, site.bind(sub_p, y, x))
+
+
+@register_rule(neg_p)
+def _negated_scaling(eqn, site):
+    """``-(k * x)`` with a number ``k`` is ``(-k) * x``: one operation."""
+    product = site.producer(eqn.invars[0])
+    if product is None or product.prim is not mul_p or site.uses(eqn.invars[0]) != 1:
+        return None
+    for k, x in (product.invars, product.invars[::-1]):
+        number = type(k) is Literal and not isinstance(k.value, (bool, np.bool_))
+        if number and isinstance(k.value, (int, float, np.integer, np.floating)):
+            return site.bind(mul_p, Literal(-k.value), x)
+    return None
 
 
 @register_rule(log_p)
