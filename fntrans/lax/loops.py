@@ -234,7 +234,8 @@ def fori_loop(lower: Any, upper: Any, body_fun: Callable, init_val: Any) -> Any:
     array of the bounds' dtype.
 
     Args:
-        lower, upper: the bounds (integers).
+        lower: the first value of ``i`` (an integer).
+        upper: the end of the range, not reached (an integer).
         body_fun: ``(i, val) -> val``, keeping the carry's structure and types.
         init_val: the initial carry (a pytree of arrays).
 
