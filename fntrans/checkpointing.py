@@ -71,7 +71,11 @@ class Recording:
             _below(o.primal if isinstance(o, Tracer) and o._interp is tape else o, below)
             for o in outs
         )
-        if owner is not None and tracing(list(args) + closures)[0] is not owner:
+        if getattr(owner, "records", False):
+            # staging writes the call into its program without evaluating it:
+            # the program's later runs replay the recording
+            self.first = None
+        elif owner is not None and tracing(list(args) + closures)[0] is not owner:
             # fun closes over tracers of a transform above the owner (the
             # recording of an enclosing checkpoint, a grad inside it): that
             # transform processes the call, on values at its own level, not

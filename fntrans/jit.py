@@ -20,7 +20,6 @@ import optree
 
 from fntrans import backend
 from fntrans._flat_transforms import jvp_flat, pull_back, vmap_flat
-from fntrans.checkpointing import checkpoint_p
 from fntrans.core.aval import aval_of
 from fntrans.core.config import config
 from fntrans.core.interpreter import new_interpreter
@@ -163,11 +162,10 @@ jit_call_p = Primitive(
     multiple_results=True,
 )
 
-# call primitives whose programs the optimizer inlines into their callers
-CALLS = {
-    jit_call_p: lambda params: params["program"].ir,
-    checkpoint_p: lambda params: params["recording"].ir,
-}
+# call primitives whose programs the optimizer inlines into their callers.
+# Not checkpoint's: its recording is a tape, whose custom_vjp calls list
+# their residuals among their outputs (it runs as a call, through its impl).
+CALLS = {jit_call_p: lambda params: params["program"].ir}
 
 
 # ---- the user's function ----

@@ -413,3 +413,23 @@ def test_dict_arguments_in_any_insertion_order_share_one_program():
     np.testing.assert_array_equal(nested, a)
     g = ft.jit(lambda p: p["a"]["b"] * 2.0)  # nested dicts go through optree
     assert g({"a": {"b": 1.5}}) == 3.0
+
+
+def test_checkpoint_of_a_custom_vjp_function_under_jit():
+    # the recording of the staging run was replayed as the result of later calls,
+    # and inlining the recording (a tape) unpacked a custom_vjp call's residuals
+    @ft.custom_vjp
+    def scaled(x):
+        return fnp.log1p(x**2)
+
+    scaled.defvjp(lambda x: (scaled(x), x), lambda x, g: (g * 2 * x / (1 + x**2),))
+
+    def f(x):
+        return fnp.outer(ft.checkpoint(scaled)(x), x)
+
+    x = np.array([0.5, -1.0, 2.0])
+    jitted = ft.jit(f)
+    np.testing.assert_allclose(jitted(x), f(x))
+    np.testing.assert_allclose(jitted(2 * x), f(2 * x))  # not the first call's values
+    loss = lambda x: fnp.sum(f(x) ** 2)  # noqa: E731
+    np.testing.assert_allclose(ft.jit(ft.grad(loss))(x), ft.grad(loss)(x))
