@@ -485,14 +485,15 @@ def _sum_over_no_axes(eqn, site):
     return eqn.invars[0] if eqn.params["axes"] == () else None
 
 
-@register_rule(reshape_p)
-def _reshape_chain(eqn, site):
+@register_rule(reshape_p, broadcast_to_p)
+def _shape_chain(eqn, site):
+    """A reshape or broadcast to the shape it has is nothing; two in a row are one."""
     x, shape = eqn.invars[0], eqn.params["shape"]
     if x.aval.shape == shape:
         return x
     producer = site.producer(x)
-    if producer is not None and producer.prim is reshape_p:
-        return site.bind(reshape_p, producer.invars[0], shape=shape)
+    if producer is not None and producer.prim is eqn.prim:
+        return site.bind(eqn.prim, producer.invars[0], shape=shape)
     return None
 
 
@@ -532,17 +533,6 @@ def _outer_product(eqn, site):
     elif b.aval.ndim == 1:  # (..., n, 1) @ (1,): drop the contracted axis of a
         a = site.bind(reshape_p, a, shape=a.aval.shape[:-1])
     return site.bind(mul_p, a, b)
-
-
-@register_rule(broadcast_to_p)
-def _broadcast_chain(eqn, site):
-    x, shape = eqn.invars[0], eqn.params["shape"]
-    if x.aval.shape == shape:
-        return x
-    producer = site.producer(x)
-    if producer is not None and producer.prim is broadcast_to_p:
-        return site.bind(broadcast_to_p, producer.invars[0], shape=shape)
-    return None
 
 
 @register_rule(transpose_p)
