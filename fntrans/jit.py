@@ -209,25 +209,28 @@ def _leaf_key(x):
 def _flat_arguments(args) -> tuple[list, object]:
     """The leaves of ``args`` (in pytree order) and what identifies their
     structure, quickly for arrays and dicts of arrays (a step function's
-    parameters), by ``optree`` otherwise."""
+    parameters), by ``optree`` otherwise. Plain loops: this runs on every call."""
     leaves, shape = [], []
+    plain = _PLAIN
     for a in args:
         t = type(a)
-        if t in _PLAIN:
+        if t in plain:
             leaves.append(a)
             shape.append(None)
-        elif t is dict and all(type(k) is str for k in a):
+            continue
+        if t is not dict:
+            return optree.tree_flatten(args, namespace=NAMESPACE)
+        try:
             keys = sorted(a)  # pytrees order a dict's entries by key
-            values = [a[k] for k in keys]
-            if not all(type(v) in _PLAIN for v in values):
-                break
-            leaves += values
-            shape.append(tuple(keys))
-        else:
-            break
-    else:
-        return leaves, tuple(shape)
-    return optree.tree_flatten(args, namespace=NAMESPACE)
+        except TypeError:  # keys that do not compare
+            return optree.tree_flatten(args, namespace=NAMESPACE)
+        for k in keys:
+            v = a[k]
+            if type(v) not in plain:
+                return optree.tree_flatten(args, namespace=NAMESPACE)
+            leaves.append(v)
+        shape.append(tuple(keys))
+    return leaves, tuple(shape)
 
 
 def _untraceable(where: str, x) -> TypeError:
