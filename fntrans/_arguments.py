@@ -150,10 +150,16 @@ def differentiable_leaves(
     as they are and not differentiated."""
     leaves, treedef = tree_flatten(value)
     differentiated = [not (allow_int and is_integer(x)) for x in leaves]
-    checked = [
-        as_differentiable(x, transform, leaf_name, holomorphic) if diff else x
-        for x, leaf_name, diff in zip(leaves, leaf_names(value, name), differentiated)
-    ]
+    try:
+        checked = [
+            as_differentiable(x, transform, name, holomorphic) if diff else x
+            for x, diff in zip(leaves, differentiated)
+        ]
+    except TypeError:  # the error names the leaf by its path, worked out only now
+        checked = [
+            as_differentiable(x, transform, leaf_name, holomorphic) if diff else x
+            for x, leaf_name, diff in zip(leaves, leaf_names(value, name), differentiated)
+        ]
     return checked, treedef, differentiated
 
 
@@ -162,12 +168,17 @@ def primal_leaves(primals: tuple, transform: str, allow_int: bool = False):
     named by its primal and its path in it: ``primal 0['w']``), their structure,
     and for each leaf whether it is differentiated."""
     flat, in_tree = tree_flatten(tuple(primals))
-    names = primal_leaf_names(primals)
     differentiated = [not (allow_int and is_integer(x)) for x in flat]
-    checked = [
-        as_differentiable(x, transform, name) if diff else x
-        for x, name, diff in zip(flat, names, differentiated)
-    ]
+    try:
+        checked = [
+            as_differentiable(x, transform, "a primal") if diff else x
+            for x, diff in zip(flat, differentiated)
+        ]
+    except TypeError:  # the error names the leaf by its path, worked out only now
+        checked = [
+            as_differentiable(x, transform, name) if diff else x
+            for x, name, diff in zip(flat, primal_leaf_names(primals), differentiated)
+        ]
     return checked, in_tree, differentiated
 
 
