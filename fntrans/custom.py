@@ -30,7 +30,13 @@ from fntrans.tree import tree_flatten, tree_unflatten
 
 def _outputs(fun, args, name=None) -> tuple:
     """``fun(*args)``, checked by ``_no_closure``."""
-    return _no_closure(tuple(fun(*args)), args, name or fun.__name__)
+    name = name or fun.__name__
+    try:
+        outs = tuple(fun(*args))
+    except errors.UnexpectedTracerError as e:
+        # a staged call (jit, make_jaxpr) of a function closing over a traced value
+        raise errors.custom_rule_closure_staged(name) from e
+    return _no_closure(outs, args, name)
 
 
 def _no_closure(outs, args, name):

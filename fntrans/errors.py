@@ -288,6 +288,15 @@ def custom_rule_closure(name: str, transform: str) -> TypeError:
     )
 
 
+def custom_rule_closure_staged(name: str) -> TypeError:
+    return TypeError(
+        f"{name}, a function with a custom derivative rule, closes over a value that jit "
+        f"(or make_jaxpr) traced: the program keeps the function as a call that runs "
+        f"later, when that traced value is gone. Pass the value as an argument of "
+        f"{name} and give its derivative in the rule (zero if it has none)."
+    )
+
+
 def jvp_of_custom_vjp(name: str) -> TypeError:
     return TypeError(
         f"jvp cannot be applied directly to {name}, a custom_vjp function: it has a "

@@ -433,3 +433,29 @@ def test_checkpoint_of_a_custom_vjp_function_under_jit():
     np.testing.assert_allclose(jitted(2 * x), f(2 * x))  # not the first call's values
     loss = lambda x: fnp.sum(f(x) ** 2)  # noqa: E731
     np.testing.assert_allclose(ft.jit(ft.grad(loss))(x), ft.grad(loss)(x))
+
+
+def test_a_custom_rule_closing_over_a_jitted_argument_says_to_pass_it():
+    # it used to fail with a leaked-tracer error from inside the generated code
+    def closing(x, w):
+        @ft.custom_jvp
+        def g(x):
+            return fnp.sin(x) * w
+
+        g.defjvp(lambda p, t: (g(p[0]), fnp.cos(p[0]) * w * t[0]))
+        return fnp.sum(g(x))
+
+    x, w = np.ones(3), np.full(3, 2.0)
+    with pytest.raises(
+        TypeError, match="closes over a value that jit.*Pass the value as an argument"
+    ):
+        ft.jit(closing)(x, w)
+
+    # the advice: w as an argument of g, with its derivative in the rule
+    g_passing = ft.custom_jvp(lambda x, w: fnp.sin(x) * w)
+    g_passing.defjvp(
+        lambda p, t: (g_passing(*p), fnp.cos(p[0]) * p[1] * t[0] + fnp.sin(p[0]) * t[1])
+    )
+    f = lambda x, w: fnp.sum(g_passing(x, w))  # noqa: E731
+    np.testing.assert_allclose(ft.jit(f)(x, w), f(x, w))
+    np.testing.assert_allclose(ft.grad(ft.jit(f))(x, w), ft.grad(f)(x, w))
