@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from fntrans.core.aval import aval_of
 from fntrans.core.interpreter import new_interpreter
+from fntrans.core.tracer import Tracer
 from fntrans.interpreters.ad_util import instantiate
 from fntrans.interpreters.batching import Batch, BatchTracer
 from fntrans.interpreters.jvp import JVP, JVPTracer
@@ -20,6 +21,21 @@ def trace_shapes(fun, avals) -> tuple:
     with new_interpreter(Staging("shape")) as staging:
         outs = fun(*(staging.new_input(a) for a in avals))
         return tuple(aval_of(o) for o in outs)
+
+
+def trace_closed(fun, avals) -> tuple:
+    """``(ir, closures)``: the program of ``fun`` on inputs of ``avals``, whose
+    last inputs stand for ``closures``, the traced values of enclosing
+    transforms that ``fun`` closes over (they were constants of the program)."""
+    with new_interpreter(Staging("closure")) as staging:
+        inputs = [staging.new_input(a) for a in avals]
+        ir = staging.build(inputs, list(fun(*inputs)))
+    traced = [i for i, c in enumerate(ir.consts) if isinstance(c, Tracer)]
+    closures = [ir.consts[i] for i in traced]
+    ir.invars += [ir.constvars[i] for i in traced]
+    ir.constvars = [v for i, v in enumerate(ir.constvars) if i not in traced]
+    ir.consts = [c for i, c in enumerate(ir.consts) if i not in traced]
+    return ir, closures
 
 
 def jvp_flat(fun, primals, tangents) -> tuple:

@@ -16,10 +16,11 @@ import numpy as np
 
 from fntrans import errors
 from fntrans._arguments import describe
-from fntrans._flat_transforms import jvp_flat, trace_shapes, vmap_flat
+from fntrans._flat_transforms import jvp_flat, trace_closed, trace_shapes, vmap_flat
 from fntrans.core import constants
 from fntrans.core.aval import aval_of, dtype_of, shape_of
-from fntrans.core.interpreter import tracing
+from fntrans.core.interpreter import current_stack, tracing
+from fntrans.core.ir import eval_ir
 from fntrans.core.primitive import Primitive
 from fntrans.core.tracer import Tracer
 from fntrans.interpreters.ad_util import checked_like, instantiate
@@ -58,6 +59,12 @@ def _no_closure(outs, args, name):
 
 
 def _custom_jvp_jvp(primals, tangents, *, fun, jvp):
+    closures = getattr(jvp, "closures", 0)  # the last operands, for a staged call
+    if closures and any(t is not None for t in tangents[len(tangents) - closures :]):
+        if all(t is None for t in tangents[: len(tangents) - closures]):
+            # only a closed-over value varies: as eagerly, the function is differentiated
+            return jvp_flat(fun, primals, tangents)
+        raise errors.custom_rule_closure(fun.__name__, "the transform")
     tangents = [instantiate(t, p) for p, t in zip(primals, tangents)]
     outs, out_tangents = jvp(primals, tangents)
     checked = _no_closure(tuple(outs) + tuple(out_tangents), [*primals, *tangents], fun.__name__)
@@ -67,7 +74,12 @@ def _custom_jvp_jvp(primals, tangents, *, fun, jvp):
 def _custom_jvp_batch(prim, vals, dims, *, fun, jvp):
     fun_b = vmap_flat(fun, dims)
     jvp_b = vmap_flat(lambda *args: _concat(jvp(*_halves(args))), tuple(dims) * 2)
-    outs = prim.bind(*vals, fun=fun_b, jvp=lambda p, t: _halves(jvp_b(*p, *t)))
+
+    def rule_b(primals, tangents):
+        return _halves(jvp_b(*primals, *tangents))
+
+    rule_b.closures = getattr(jvp, "closures", 0)
+    outs = prim.bind(*vals, fun=fun_b, jvp=rule_b)
     return outs, (0,) * len(outs)
 
 
@@ -323,7 +335,9 @@ class custom_jvp(_CustomRule):
         if self.jvp is None:
             raise self._missing("JVP", f"@{self.__name__}.defjvp")
         args, nondiff, diff, flat, in_tree = self._prepare(args, kwargs)
-        if not _rules_matter(flat):
+        if not _rules_matter(flat) or id(self) in _converting.ids:
+            # (while its rule is traced for a staged call, a call of the function
+            # inside the rule is the function itself)
             return self.fun(*args)
         structure = _Structure()
         fun_flat = self._fun_flat(nondiff, in_tree, structure)
@@ -348,8 +362,57 @@ class custom_jvp(_CustomRule):
             )
 
         rule_flat.__name__ = getattr(self.jvp, "__name__", "jvp")
-        outs = custom_jvp_call_p.bind(*flat, fun=fun_flat, jvp=rule_flat)
+        closures = []
+        if any(i.records for i in current_stack()):  # staged: the call runs later
+            _converting.ids.add(id(self))
+            try:
+                fun_flat, rule_flat, closures = _closure_converted(fun_flat, rule_flat, flat)
+            finally:
+                _converting.ids.discard(id(self))
+        outs = custom_jvp_call_p.bind(*flat, *closures, fun=fun_flat, jvp=rule_flat)
         return tree_unflatten(structure.out, list(outs))
+
+
+class _Converting(threading.local):
+    def __init__(self):
+        self.ids = set()  # the custom_jvp functions whose rules are being traced
+
+
+_converting = _Converting()
+
+
+def _closure_converted(fun_flat, rule_flat, flat) -> tuple:
+    """``(fun, rule, closures)``: the function and its JVP rule as programs
+    that take the traced values they close over (``closures``, of a program
+    being staged: jit, make_jaxpr) as trailing operands, so that the staged
+    call can run after those tracers are gone. Unchanged, with no closures,
+    where the function closes over none or needs concrete values."""
+    n = len(flat)
+    avals = [aval_of(x) for x in flat]
+    try:
+        fun_ir, fun_closures = trace_closed(fun_flat, avals)
+        rule_ir, rule_closures = trace_closed(
+            lambda *pt: _concat(rule_flat(list(pt[:n]), list(pt[n:]))), avals + avals
+        )
+    except errors.ConcretizationError:
+        return fun_flat, rule_flat, []
+    closures = list({id(c): c for c in fun_closures + rule_closures}.values())
+    if not closures:
+        return fun_flat, rule_flat, []
+    where = {id(c): i for i, c in enumerate(closures)}
+    fun_at = [where[id(c)] for c in fun_closures]
+    rule_at = [where[id(c)] for c in rule_closures]
+
+    def fun(*values):
+        return eval_ir(fun_ir, *values[:n], *(values[n + i] for i in fun_at))
+
+    def rule(primals, tangents):
+        outs = eval_ir(rule_ir, *primals[:n], *tangents[:n], *(primals[n + i] for i in rule_at))
+        return outs[: len(outs) // 2], outs[len(outs) // 2 :]
+
+    fun.__name__, rule.__name__ = fun_flat.__name__, rule_flat.__name__
+    rule.closures = len(closures)  # operands whose derivative the user's rule cannot give
+    return fun, rule, closures
 
 
 def _type_key(in_tree, nondiff, primals):

@@ -115,7 +115,15 @@ def _compile(fun, avals, inputs, name, donated=(), names=None, labels=None) -> P
 
 
 def _jit_jvp(primals, tangents, *, program):
-    return jvp_flat(program.evaluate, primals, tangents)
+    # inputs without a tangent stay constants of the JVP (not zero-tangent tracers)
+    moving = [t is not None for t in tangents]
+
+    def along_moving(*values):
+        values = iter(values)
+        return program.evaluate(*(next(values) if m else p for p, m in zip(primals, moving)))
+
+    varying = [p for p, m in zip(primals, moving) if m]
+    return jvp_flat(along_moving, varying, [t for t in tangents if t is not None])
 
 
 def _jit_vjp(cts, ans, *args, needs, program):

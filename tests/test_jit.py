@@ -435,8 +435,9 @@ def test_checkpoint_of_a_custom_vjp_function_under_jit():
     np.testing.assert_allclose(ft.jit(ft.grad(loss))(x), ft.grad(loss)(x))
 
 
-def test_a_custom_rule_closing_over_a_jitted_argument_says_to_pass_it():
-    # it used to fail with a leaked-tracer error from inside the generated code
+def test_a_custom_jvp_function_may_close_over_a_jitted_argument():
+    # it failed with a leaked-tracer error from inside the generated code: the
+    # staged call now takes the values it closes over as operands
     def closing(x, w):
         @ft.custom_jvp
         def g(x):
@@ -445,16 +446,44 @@ def test_a_custom_rule_closing_over_a_jitted_argument_says_to_pass_it():
         g.defjvp(lambda p, t: (g(p[0]), fnp.cos(p[0]) * w * t[0]))
         return fnp.sum(g(x))
 
+    x, w = np.linspace(0.2, 1.0, 3), np.full(3, 2.0)
+    np.testing.assert_allclose(ft.jit(closing)(x, w), closing(x, w))
+    np.testing.assert_allclose(ft.grad(ft.jit(closing))(x, w), ft.grad(closing)(x, w))
+    np.testing.assert_allclose(ft.jit(ft.grad(closing))(x, w), ft.grad(closing)(x, w))
+    np.testing.assert_allclose(ft.hessian(ft.jit(closing))(x, w), ft.hessian(closing)(x, w))
+    np.testing.assert_allclose(
+        ft.vmap(ft.jit(closing), in_axes=(0, None))(np.stack([x, 2 * x]), w),
+        [closing(x, w), closing(2 * x, w)],
+    )
+    # only the closed-over value varies: the function is differentiated, as eagerly
+    np.testing.assert_allclose(
+        ft.grad(ft.jit(closing), argnums=1)(x, w), ft.grad(closing, argnums=1)(x, w)
+    )
+    # both vary: the rule cannot give the closed-over value's derivative
+    with pytest.raises(TypeError, match="closes over it"):
+        ft.grad(ft.jit(closing), argnums=(0, 1))(x, w)
+
+
+def test_a_custom_vjp_function_closing_over_a_jitted_argument_says_to_pass_it():
+    def closing(x, w):
+        @ft.custom_vjp
+        def g(x):
+            return fnp.sin(x) * w
+
+        g.defvjp(lambda x: (g(x), x), lambda x, ct: (fnp.cos(x) * w * ct,))
+        return fnp.sum(g(x))
+
     x, w = np.ones(3), np.full(3, 2.0)
     with pytest.raises(
         TypeError, match="closes over a value that jit.*Pass the value as an argument"
     ):
         ft.jit(closing)(x, w)
 
-    # the advice: w as an argument of g, with its derivative in the rule
-    g_passing = ft.custom_jvp(lambda x, w: fnp.sin(x) * w)
-    g_passing.defjvp(
-        lambda p, t: (g_passing(*p), fnp.cos(p[0]) * p[1] * t[0] + fnp.sin(p[0]) * t[1])
+    # the advice: w as an argument of g, with its cotangent in the rule
+    g_passing = ft.custom_vjp(lambda x, w: fnp.sin(x) * w)
+    g_passing.defvjp(
+        lambda x, w: (g_passing(x, w), (x, w)),
+        lambda res, ct: (fnp.cos(res[0]) * res[1] * ct, fnp.sin(res[0]) * ct),
     )
     f = lambda x, w: fnp.sum(g_passing(x, w))  # noqa: E731
     np.testing.assert_allclose(ft.jit(f)(x, w), f(x, w))
