@@ -16,7 +16,7 @@ import numpy as np
 
 from fntrans import errors
 from fntrans._arguments import describe
-from fntrans._flat_transforms import jvp_flat, trace_closed, trace_shapes, vmap_flat
+from fntrans._flat_transforms import jvp_flat, pull_back, trace_closed, trace_shapes, vmap_flat
 from fntrans.core import constants
 from fntrans.core.aval import aval_of, dtype_of, shape_of
 from fntrans.core.interpreter import current_stack, tracing
@@ -130,6 +130,12 @@ def _recorded_fwd(*args, fun, fwd, bwd, n_out):
 
 
 def _custom_vjp_vjp(cts, ans, *args, needs, fun, fwd, bwd, n_out):
+    closures = getattr(bwd, "closures", 0)  # the last operands, for a staged call
+    if closures and any(needs[len(needs) - closures :]):
+        if not any(needs[: len(needs) - closures]):
+            # only a closed-over value varies: as eagerly, the function is differentiated
+            return pull_back(fun, args, needs, cts[:n_out])
+        raise errors.custom_rule_closure(fun.__name__, "the transform")
     residuals = ans[n_out:]
     cts_out = [instantiate(c, a) for a, c in zip(ans[:n_out], cts[:n_out])]
     return tuple(c if need else None for c, need in zip(bwd(list(residuals), cts_out), needs))
@@ -415,6 +421,56 @@ def _closure_converted(fun_flat, rule_flat, flat) -> tuple:
     return fun, rule, closures
 
 
+def _vjp_closure_converted(fun_flat, fwd_flat, bwd_flat, flat, structure) -> tuple:
+    """``(fun, fwd, bwd, closures)``: a custom_vjp function and its rules as
+    programs taking the traced values they close over (``closures``, of a
+    program being staged) as trailing operands; ``fwd`` passes them on to
+    ``bwd`` as trailing residuals. Unchanged where there are none, or where
+    the functions need concrete values."""
+    n = len(flat)
+    avals = [aval_of(x) for x in flat]
+    try:
+        fun_ir, fun_closures = trace_closed(fun_flat, avals)
+        fwd_ir, fwd_closures = trace_closed(fwd_flat, avals)
+        n_out = structure.n_out
+        res_avals = [v.aval for v in fwd_ir.outvars[n_out:]]
+        out_avals = [v.aval for v in fwd_ir.outvars[:n_out]]
+        n_res = len(res_avals)
+        bwd_ir, bwd_closures = trace_closed(
+            lambda *rc: bwd_flat(list(rc[:n_res]), list(rc[n_res:])), res_avals + out_avals
+        )
+    except errors.ConcretizationError:
+        return fun_flat, fwd_flat, bwd_flat, []
+    closures = list({id(c): c for c in fun_closures + fwd_closures + bwd_closures}.values())
+    if not closures:
+        return fun_flat, fwd_flat, bwd_flat, []
+    where = {id(c): i for i, c in enumerate(closures)}
+    at = {
+        name: [where[id(c)] for c in found]
+        for name, found in (("fun", fun_closures), ("fwd", fwd_closures), ("bwd", bwd_closures))
+    }
+    k = len(closures)
+
+    def fun(*values):
+        return eval_ir(fun_ir, *values[:n], *(values[n + i] for i in at["fun"]))
+
+    def fwd(*values):
+        outs = eval_ir(fwd_ir, *values[:n], *(values[n + i] for i in at["fwd"]))
+        return [*outs, *values[n:]]  # the closures, for bwd
+
+    def bwd(residuals, cts):
+        res, closed = residuals[: len(residuals) - k], residuals[len(residuals) - k :]
+        return eval_ir(bwd_ir, *res, *cts, *(closed[i] for i in at["bwd"])) + [None] * k
+
+    fun.__name__, fwd.__name__, bwd.__name__ = (
+        fun_flat.__name__,
+        fwd_flat.__name__,
+        bwd_flat.__name__,
+    )
+    bwd.closures = k  # operands whose cotangent the user's rule cannot give
+    return fun, fwd, bwd, closures
+
+
 def _type_key(in_tree, nondiff, primals):
     """What the type of a function's outputs depends on, traced abstractly:
     the arguments' structure and avals and the non-differentiated arguments;
@@ -590,8 +646,17 @@ class custom_vjp(_CustomRule):
 
         for rule, named in ((fwd_flat, self.fwd), (bwd_flat, self.bwd)):
             rule.__name__ = getattr(named, "__name__", "rule")
+        closures = []
+        if any(i.records for i in current_stack()) and id(self) not in _converting.ids:
+            _converting.ids.add(id(self))  # staged: the call runs later
+            try:
+                fun_flat, fwd_flat, bwd_flat, closures = _vjp_closure_converted(
+                    fun_flat, fwd_flat, bwd_flat, flat, structure
+                )
+            finally:
+                _converting.ids.discard(id(self))
         outs = custom_vjp_call_p.bind(
-            *flat, fun=fun_flat, fwd=fwd_flat, bwd=bwd_flat, n_out=_NOut(structure)
+            *flat, *closures, fun=fun_flat, fwd=fwd_flat, bwd=bwd_flat, n_out=_NOut(structure)
         )
         return tree_unflatten(structure.out, list(outs[: structure.n_out]))
 

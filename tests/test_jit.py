@@ -464,7 +464,7 @@ def test_a_custom_jvp_function_may_close_over_a_jitted_argument():
         ft.grad(ft.jit(closing), argnums=(0, 1))(x, w)
 
 
-def test_a_custom_vjp_function_closing_over_a_jitted_argument_says_to_pass_it():
+def test_a_custom_vjp_function_may_close_over_a_jitted_argument():
     def closing(x, w):
         @ft.custom_vjp
         def g(x):
@@ -473,11 +473,15 @@ def test_a_custom_vjp_function_closing_over_a_jitted_argument_says_to_pass_it():
         g.defvjp(lambda x: (g(x), x), lambda x, ct: (fnp.cos(x) * w * ct,))
         return fnp.sum(g(x))
 
-    x, w = np.ones(3), np.full(3, 2.0)
-    with pytest.raises(
-        TypeError, match="closes over a value that jit.*Pass the value as an argument"
-    ):
-        ft.jit(closing)(x, w)
+    x, w = np.linspace(0.2, 1.0, 3), np.full(3, 2.0)
+    np.testing.assert_allclose(ft.jit(closing)(x, w), closing(x, w))
+    np.testing.assert_allclose(ft.grad(ft.jit(closing))(x, w), ft.grad(closing)(x, w))
+    np.testing.assert_allclose(ft.jit(ft.grad(closing))(x, w), ft.grad(closing)(x, w))
+    np.testing.assert_allclose(
+        ft.grad(ft.jit(closing), argnums=1)(x, w), ft.grad(closing, argnums=1)(x, w)
+    )
+    with pytest.raises(TypeError, match="closes over it"):
+        ft.grad(ft.jit(closing), argnums=(0, 1))(x, w)
 
     # the advice: w as an argument of g, with its cotangent in the rule
     g_passing = ft.custom_vjp(lambda x, w: fnp.sin(x) * w)
