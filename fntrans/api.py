@@ -412,7 +412,7 @@ def make_jaxpr(f: Callable, static_argnums: int | Sequence[int] = ()) -> Callabl
         flat, in_tree = tree_flatten([args[i] for i in positions])
         paths = [(p, path) for p in positions for path in tree_paths(args[p])]
         labels, names = input_names(f, n, paths)
-        with new_interpreter(Staging("make_jaxpr")) as staging:
+        with new_interpreter(Staging("make_jaxpr", runs_later=True)) as staging:
             inputs = [staging.new_input(aval_of(x), name) for x, name in zip(flat, names)]
             traced_args = iter(tree_unflatten(in_tree, inputs))
             call_args = [a if i in fixed else next(traced_args) for i, a in enumerate(args)]

@@ -369,7 +369,7 @@ class custom_jvp(_CustomRule):
 
         rule_flat.__name__ = getattr(self.jvp, "__name__", "jvp")
         closures = []
-        if any(i.records for i in current_stack()):  # staged: the call runs later
+        if _staged_for_later():  # staged: the call runs later
             _converting.ids.add(id(self))
             try:
                 fun_flat, rule_flat, closures = _closure_converted(fun_flat, rule_flat, flat)
@@ -377,6 +377,13 @@ class custom_jvp(_CustomRule):
                 _converting.ids.discard(id(self))
         outs = custom_jvp_call_p.bind(*flat, *closures, fun=fun_flat, jvp=rule_flat)
         return tree_unflatten(structure.out, list(outs))
+
+
+def _staged_for_later() -> bool:
+    """Whether a program being traced now runs after tracing ends (jit,
+    make_jaxpr, a loop body), so that a call carrying user functions must not
+    close over tracers."""
+    return any(getattr(i, "runs_later", False) for i in current_stack())
 
 
 class _Converting(threading.local):
@@ -647,7 +654,7 @@ class custom_vjp(_CustomRule):
         for rule, named in ((fwd_flat, self.fwd), (bwd_flat, self.bwd)):
             rule.__name__ = getattr(named, "__name__", "rule")
         closures = []
-        if any(i.records for i in current_stack()) and id(self) not in _converting.ids:
+        if _staged_for_later() and id(self) not in _converting.ids:
             _converting.ids.add(id(self))  # staged: the call runs later
             try:
                 fun_flat, fwd_flat, bwd_flat, closures = _vjp_closure_converted(

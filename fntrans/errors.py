@@ -290,10 +290,11 @@ def custom_rule_closure(name: str, transform: str) -> TypeError:
 
 def custom_rule_closure_staged(name: str) -> TypeError:
     return TypeError(
-        f"{name}, a function with a custom derivative rule, closes over a value that jit "
-        f"(or make_jaxpr) traced: the program keeps the function as a call that runs "
-        f"later, when that traced value is gone. Pass the value as an argument of "
-        f"{name} and give its derivative in the rule (zero if it has none)."
+        f"{name}, a function with a custom derivative rule, closes over a traced value "
+        f"that is gone when it runs: a program (of jit, make_jaxpr, a checkpoint) keeps "
+        f"the function as a call that runs after the transform that traced the value "
+        f"returned. Pass the value as an argument of {name} and give its derivative in "
+        f"the rule (zero if it has none)."
     )
 
 

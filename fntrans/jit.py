@@ -95,7 +95,7 @@ def trace(fun: Callable, avals: Sequence, inputs=(), names=None, labels=None, na
     """The IR of ``fun`` (a function of flat arrays returning a flat list) on
     abstract values ``avals``. ``inputs`` (arrays or tracers) give the
     backend; ``names`` name the inputs in errors, ``labels`` in the program."""
-    with new_interpreter(Staging(name), inputs) as staging:
+    with new_interpreter(Staging(name, runs_later=True), inputs) as staging:
         tracers = [staging.new_input(a, n) for a, n in zip(avals, names or [None] * len(avals))]
         outs = fun(*tracers)
         return staging.build(tracers, list(outs), labels)

@@ -492,3 +492,14 @@ def test_a_custom_vjp_function_may_close_over_a_jitted_argument():
     f = lambda x, w: fnp.sum(g_passing(x, w))  # noqa: E731
     np.testing.assert_allclose(ft.jit(f)(x, w), f(x, w))
     np.testing.assert_allclose(ft.grad(ft.jit(f))(x, w), ft.grad(f)(x, w))
+
+
+def test_a_traced_value_in_nondiff_argnums_under_jit():
+    # nondiff arguments reach the function and the rule through closures: converted too
+    g = ft.custom_jvp(lambda w, x: fnp.sin(x) * w, nondiff_argnums=(0,))
+    g.defjvp(lambda w, p, t: (g(w, p[0]), fnp.cos(p[0]) * w * t[0]))
+    f = lambda x, w: fnp.sum(g(w, x))  # noqa: E731
+    x, w = np.linspace(0.2, 1.0, 3), np.full(3, 2.0)
+    np.testing.assert_allclose(ft.jit(f)(x, w), f(x, w))
+    np.testing.assert_allclose(ft.grad(ft.jit(f))(x, w), ft.grad(f)(x, w))
+    np.testing.assert_allclose(ft.jit(ft.grad(f))(x, w), ft.grad(f)(x, w))

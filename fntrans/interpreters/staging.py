@@ -50,11 +50,14 @@ class StagingTracer(Tracer):
 class Staging(Interpreter):
     """Records equations over abstract values into an IR."""
 
-    __slots__ = ("eqns", "constvars", "consts", "input_names", "input_vars")
+    __slots__ = ("eqns", "constvars", "consts", "input_names", "input_vars", "runs_later")
     records = True
 
-    def __init__(self, name: str = "make_jaxpr"):
+    def __init__(self, name: str = "make_jaxpr", runs_later: bool = False):
         super().__init__(name)
+        # whether the program runs after tracing ends (jit, make_jaxpr, a loop
+        # body): calls that carry user functions must then not close over tracers
+        self.runs_later = runs_later
         self.eqns = []
         self.constvars = {}  # id(value) -> Var
         self.consts = {}  # id(value) -> value (kept alive while tracing)

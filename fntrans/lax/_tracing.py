@@ -103,7 +103,7 @@ def trace(fun: Callable, in_avals: Sequence[ShapedArray], like=()) -> tuple[Prog
     ``in_avals``: ``(program, closures)``, where ``closures`` are the traced
     values of enclosing transforms that ``fun`` closes over, now the program's
     last inputs. ``like`` (arrays) gives the backend of the constants made."""
-    with new_interpreter(Staging("lax"), list(like)) as staging:
+    with new_interpreter(Staging("lax", runs_later=True), list(like)) as staging:
         inputs = [staging.new_input(a) for a in in_avals]
         outs = [_as_array(o) for o in fun(*inputs)]
         ir = staging.build(inputs, outs)
