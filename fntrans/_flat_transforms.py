@@ -23,11 +23,12 @@ def trace_shapes(fun, avals) -> tuple:
         return tuple(aval_of(o) for o in outs)
 
 
-def trace_closed(fun, avals) -> tuple:
-    """``(ir, closures)``: the program of ``fun`` on inputs of ``avals``, whose
-    last inputs stand for ``closures``, the traced values of enclosing
-    transforms that ``fun`` closes over (they were constants of the program)."""
-    with new_interpreter(Staging("closure")) as staging:
+def trace_closed(fun, avals, like=(), name: str = "closure") -> tuple:
+    """``(ir, closures)``: the program of ``fun`` on inputs of ``avals``, to run
+    later, whose last inputs stand for ``closures``: the traced values of
+    enclosing transforms that ``fun`` closes over (they were constants of the
+    program). ``like`` (arrays) gives the backend of the constants made."""
+    with new_interpreter(Staging(name, runs_later=True), list(like)) as staging:
         inputs = [staging.new_input(a) for a in avals]
         ir = staging.build(inputs, list(fun(*inputs)))
     traced = [i for i, c in enumerate(ir.consts) if isinstance(c, Tracer)]

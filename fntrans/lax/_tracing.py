@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from fntrans._flat_transforms import trace_closed
 from fntrans.core import constants
 from fntrans.core.aval import ShapedArray, aval_of, dtype_of, is_inexact, shape_of
 from fntrans.core.interpreter import new_interpreter
@@ -27,7 +28,6 @@ from fntrans.core.tracer import Tracer
 from fntrans.interpreters.batching import Batch, BatchTracer
 from fntrans.interpreters.jvp import JVP, JVPTracer
 from fntrans.interpreters.reverse import Tape
-from fntrans.interpreters.staging import Staging
 from fntrans.primitives.broadcasting import broadcast_to
 from fntrans.primitives.elementwise import convert_element_type
 from fntrans.primitives.shape import move_axis
@@ -103,15 +103,9 @@ def trace(fun: Callable, in_avals: Sequence[ShapedArray], like=()) -> tuple[Prog
     ``in_avals``: ``(program, closures)``, where ``closures`` are the traced
     values of enclosing transforms that ``fun`` closes over, now the program's
     last inputs. ``like`` (arrays) gives the backend of the constants made."""
-    with new_interpreter(Staging("lax", runs_later=True), list(like)) as staging:
-        inputs = [staging.new_input(a) for a in in_avals]
-        outs = [_as_array(o) for o in fun(*inputs)]
-        ir = staging.build(inputs, outs)
-    traced = [i for i, c in enumerate(ir.consts) if isinstance(c, Tracer)]
-    closures = [ir.consts[i] for i in traced]
-    ir.invars += [ir.constvars[i] for i in traced]
-    ir.constvars = [v for i, v in enumerate(ir.constvars) if i not in traced]
-    ir.consts = [c for i, c in enumerate(ir.consts) if not isinstance(c, Tracer)]
+    ir, closures = trace_closed(
+        lambda *inputs: [_as_array(o) for o in fun(*inputs)], in_avals, like, "lax"
+    )
     return Program(ir), closures
 
 
