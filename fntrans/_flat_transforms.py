@@ -31,12 +31,19 @@ def trace_closed(fun, avals, like=(), name: str = "closure") -> tuple:
     with new_interpreter(Staging(name, runs_later=True), list(like)) as staging:
         inputs = [staging.new_input(a) for a in avals]
         ir = staging.build(inputs, list(fun(*inputs)))
+    return ir, traced_constants_as_inputs(ir)
+
+
+def traced_constants_as_inputs(ir) -> list:
+    """Turns the constants of ``ir`` that are tracers of enclosing transforms
+    (values a function closes over) into its last inputs, in place, and
+    returns them: they are operands of the call that runs the program."""
     traced = [i for i, c in enumerate(ir.consts) if isinstance(c, Tracer)]
     closures = [ir.consts[i] for i in traced]
     ir.invars += [ir.constvars[i] for i in traced]
     ir.constvars = [v for i, v in enumerate(ir.constvars) if i not in traced]
     ir.consts = [c for i, c in enumerate(ir.consts) if i not in traced]
-    return ir, closures
+    return closures
 
 
 def jvp_flat(fun, primals, tangents) -> tuple:

@@ -8,7 +8,13 @@ from collections.abc import Callable
 
 import numpy as np
 
-from fntrans._flat_transforms import jvp_flat, pull_back, trace_shapes, vmap_flat
+from fntrans._flat_transforms import (
+    jvp_flat,
+    pull_back,
+    trace_shapes,
+    traced_constants_as_inputs,
+    vmap_flat,
+)
 from fntrans.core.interpreter import new_interpreter, tracing
 from fntrans.core.primitive import Primitive
 from fntrans.core.tracer import Tracer, new_handle
@@ -60,11 +66,7 @@ class Recording:
         # tape: they are constants of the program, tracers of enclosing
         # transforms, and become inputs too (their derivatives flow through
         # those transforms, also through a checkpoint nested in another)
-        traced = {i for i, c in enumerate(ir.consts) if isinstance(c, Tracer)}
-        ir.invars += [ir.constvars[i] for i in sorted(traced)]
-        closures = [closure for closure, _ in free] + [ir.consts[i] for i in sorted(traced)]
-        ir.constvars = [v for i, v in enumerate(ir.constvars) if i not in traced]
-        ir.consts = [c for i, c in enumerate(ir.consts) if i not in traced]
+        closures = [closure for closure, _ in free] + traced_constants_as_inputs(ir)
         self.ir = ir
         # the outputs one transform below the owner, as the call's results are
         self.first = tuple(

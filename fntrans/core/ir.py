@@ -10,7 +10,6 @@ evaluating an IR can itself be transformed.
 from __future__ import annotations
 
 import itertools
-import keyword
 import os
 import re
 import shutil
@@ -331,49 +330,3 @@ def render(ir: IR, path: str | os.PathLike, format: str | None = None) -> str:
         [dot, f"-T{fmt}", "-o", path], input=to_dot(ir).encode(), check=True, capture_output=True
     )
     return path
-
-
-def compile_ir(ir: IR) -> Callable:
-    """``ir`` as a Python function of its inputs that calls each equation's
-    implementation on NumPy values and returns the list of outputs: what
-    ``bind`` does on concrete arrays, without tracers or dispatch. It is
-    generated as source so that no interpreter loop runs per equation (about
-    a microsecond each, against tens for ``eval_ir``).
-
-    >>> import fntrans as ft, fntrans.numpy as fnp
-    >>> program = compile_ir(ft.make_jaxpr(lambda x: fnp.sin(x) * 2.0)(1.0))
-    >>> program(0.5)
-    [np.float64(0.958851077208406)]
-    """
-    names = {}
-    scope = {"np": np}
-
-    def name(var):
-        if type(var) is Literal:
-            key = f"k{len(scope)}"
-            scope[key] = var.value
-            return key
-        return names.setdefault(var, f"v{len(names)}")
-
-    for var, value in zip(ir.constvars, ir.consts):
-        scope[name(var)] = value
-    lines = [f"def program({', '.join(name(v) for v in ir.invars)}):"]
-    for i, eqn in enumerate(ir.eqns):
-        scope[f"impl{i}"] = eqn.prim.impl
-        args = [name(v) for v in eqn.invars]
-        scope[f"params{i}"] = rest = {}
-        for key, value in eqn.params.items():  # keywords: faster than unpacking a dict
-            if key.isidentifier() and not keyword.iskeyword(key):
-                scope[f"p{i}_{key}"] = value
-                args.append(f"{key}=p{i}_{key}")
-            else:
-                rest[key] = value
-        if rest:
-            args.append(f"**params{i}")
-        outs = ", ".join(name(v) for v in eqn.outvars)
-        if eqn.prim.multiple_results:
-            outs = f"({outs},)"
-        lines.append(f"    {outs} = impl{i}(np, {', '.join(args)})")
-    lines.append(f"    return [{', '.join(name(v) for v in ir.outvars)}]")
-    exec("\n".join(lines), scope)
-    return scope["program"]

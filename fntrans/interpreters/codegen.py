@@ -20,7 +20,6 @@ import numpy as np
 
 from fntrans.core.config import config
 from fntrans.core.ir import IR, Literal
-from fntrans.interpreters.optimize.memory import computes_in_place
 
 _counter = itertools.count()
 _INLINE = (bool, int, str, type(None))
@@ -245,4 +244,4 @@ def _one_line(eqn, args, out_position, computed=frozenset()) -> str | None:
     return f"np.{name}({', '.join(args)}{out})"
 
 
-__all__ = ["computes_in_place", "generate"]
+__all__ = ["generate"]

@@ -22,10 +22,11 @@ from fntrans._flat_transforms import trace_closed
 from fntrans.core import constants
 from fntrans.core.aval import ShapedArray, aval_of, dtype_of, is_inexact, shape_of
 from fntrans.core.interpreter import new_interpreter
-from fntrans.core.ir import IR, Var, compile_ir, eval_ir
+from fntrans.core.ir import IR, Var, eval_ir
 from fntrans.core.primitive import Undefined
 from fntrans.core.tracer import Tracer
 from fntrans.interpreters.batching import Batch, BatchTracer
+from fntrans.interpreters.codegen import generate
 from fntrans.interpreters.jvp import JVP, JVPTracer
 from fntrans.interpreters.reverse import Tape
 from fntrans.primitives.broadcasting import broadcast_to
@@ -56,7 +57,7 @@ class Program(IR):
         NumPy, evaluated equation by equation on other backends."""
         if xp is np:
             if self._compiled is None:
-                self._compiled = compile_ir(self)
+                self._compiled = generate(self, np, name="body")[0]
             return self._compiled(*args)
         return eval_ir(self, *args)
 

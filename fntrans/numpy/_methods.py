@@ -130,6 +130,7 @@ def _scipy_special_call(name, method, inputs, kwargs):
 
 
 _COMPARISONS = {"greater", "greater_equal", "less", "less_equal", "equal", "not_equal"}
+_COMPARISON_UFUNCS = {getattr(np, name) for name in _COMPARISONS}
 
 
 def _scalars_again(inputs) -> tuple:
@@ -143,7 +144,7 @@ def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
         # the hot path (``ndarray @ tracer``): a NumPy ufunc called plainly
         func = _NUMPY_UFUNCS.get(ufunc)
         if func is not None:
-            if ufunc.__name__ in _COMPARISONS:
+            if ufunc in _COMPARISON_UFUNCS:
                 inputs = _scalars_again(inputs)
             return func(*inputs)
     name = ufunc.__name__

@@ -41,10 +41,10 @@ import fntrans.numpy as fnp
 from fntrans.api import vjp
 from fntrans.core.aval import ShapedArray, aval_of
 from fntrans.core.interpreter import new_interpreter
-from fntrans.core.ir import compile_ir
 from fntrans.core.tracer import Tracer
 from fntrans.custom import custom_vjp
 from fntrans.extend import defjvp, defvjp, primitive
+from fntrans.interpreters.codegen import generate
 from fntrans.interpreters.staging import Staging
 from fntrans.tree import ravel_pytree, tree_flatten, tree_unflatten
 from fntrans.vectorize import vmap
@@ -121,7 +121,7 @@ def _as_float64(value, problem):
 
 def _record(flat, avals, problem) -> Callable | None:
     """``flat`` (arrays in, a list of arrays out) recorded on inputs of
-    ``avals`` and compiled by ``compile_ir``; ``None`` where it cannot be
+    ``avals`` and compiled by jit's code generator; ``None`` where it cannot be
     recorded, as when Python control flow depends on the values."""
     try:
         with new_interpreter(Staging("odeint")) as staging:
@@ -131,7 +131,7 @@ def _record(flat, avals, problem) -> Callable | None:
         return None
     if any(isinstance(c, Tracer) for c in ir.consts):
         raise _closure_error(problem)
-    return compile_ir(ir)
+    return generate(ir, np, name="odeint_step")[0]
 
 
 def _solve(problem, rhs, z0, ts, info=False, jac=None):

@@ -276,7 +276,11 @@ def check_vmap():
 
 
 def check_staging():
-    from fntrans.core.ir import compile_ir, eval_ir
+    from fntrans.core.ir import eval_ir
+    from fntrans.interpreters.codegen import generate
+
+    def compile_ir(ir):
+        return generate(ir)[0]
 
     x, X = data(R), stacked()
 
