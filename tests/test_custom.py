@@ -574,3 +574,21 @@ def test_extend_primitive_prints_readably():
         return np.asarray(x) ** 3
 
     assert "cube[kwargs=(), layout=(*,)] x" in str(ft.make_jaxpr(cube)(1.0))
+
+
+def test_a_custom_rule_closing_over_a_dead_tracer_says_to_pass_the_value_as_an_argument():
+    leaked = []
+    ft.grad(lambda x: leaked.append(x) or x * 2.0)(1.0)  # a tracer kept past its transform
+
+    @ft.custom_jvp
+    def scaled(u):
+        return u * leaked[0]
+
+    scaled.defjvp(lambda p, t: (scaled(p[0]), t[0]))
+    with pytest.raises(
+        TypeError,
+        match="scaled, a function with a custom derivative rule, closes over a traced "
+        "value that is gone when it runs.*Pass the value as an argument of scaled",
+    ):
+        ft.grad(scaled)(2.0)
+    assert ft.grad(lambda u: u * 3.0)(2.0) == 3.0  # nothing was left behind
