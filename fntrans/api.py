@@ -26,8 +26,8 @@ from fntrans._arguments import (
 )
 from fntrans._arguments import float0 as float0  # the derivative of an integer input
 from fntrans.core import constants
+from fntrans.core.attribution import warnings_at_user_lines
 from fntrans.core.aval import aval_of, dtype_of, shape_of
-from fntrans.core.config import warnings_at_user_lines
 from fntrans.core.interpreter import new_interpreter
 from fntrans.core.ir import IR
 from fntrans.core.tracer import Tracer

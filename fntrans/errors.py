@@ -13,6 +13,19 @@ class UnexpectedTracerError(RuntimeError):
     """A tracer was used after the transform that made it had returned."""
 
 
+class TracerArrayConversionError(TypeError):
+    """A traced value reached NumPy, which cannot follow it (``np.asarray(t)``,
+    ``ndarray[i] = t``). Transforms recover it from beneath the ValueError
+    NumPy wraps it in when it assigns one element into an ndarray."""
+
+
+def hidden_by_numpy(error: BaseException | None) -> TypeError | None:
+    """The error of fntrans's that NumPy's ``error`` wraps, if any."""
+    cause = getattr(error, "__cause__", None)
+    wrapped = type(error) is ValueError and isinstance(cause, TracerArrayConversionError)
+    return cause if wrapped else None
+
+
 def non_scalar_output(transform: str, shape) -> TypeError:
     return TypeError(
         f"{transform} requires f to return one real value, but it returned an array "
@@ -211,7 +224,7 @@ def concretization(operation: str, aval, sources=()) -> ConcretizationError:
 
 def tracer_to_numpy(what: str, value: str | None = None) -> TypeError:
     described = f" The value was a traced {value}." if value else ""
-    return TypeError(
+    return TracerArrayConversionError(
         f"A traced value reached NumPy through {what}, where fntrans cannot follow it. "
         f"This happens when assigning into an array made with plain numpy "
         f"(create it with fnp.zeros inside the function, or use "

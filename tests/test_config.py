@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 import warnings
 
 import numpy as np
@@ -103,3 +104,67 @@ def test_numpy_warnings_inside_transforms_point_at_the_users_line():
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("error")  # NumPy's settings are respected: nothing
         ft.grad(f)(np.array([0.0, 1.0]))
+
+
+def recorded(thunk):
+    """The warnings ``thunk`` issues, as (filename, line, category, message),
+    under the filters in force (the ones fntrans adds included)."""
+    with warnings.catch_warnings(record=True) as caught:
+        thunk()
+    return [(w.filename, w.lineno, w.category, str(w.message)) for w in caught]
+
+
+def test_numpy_warnings_outside_transforms_point_at_the_users_line():
+    x = np.array([0.0, 1.0])
+    line = sys._getframe().f_lineno
+    seen = recorded(lambda: fnp.log(x))  # floating point, through NumPy's callback
+    assert seen == [(__file__, line + 1, RuntimeWarning, "divide by zero encountered in log")]
+    line = sys._getframe().f_lineno
+    seen = recorded(lambda: fnp.array([1 + 1j]).astype(float))  # not a floating-point one
+    cast = "Casting complex values to real discards the imaginary part"
+    assert seen == [(__file__, line + 1, np.exceptions.ComplexWarning, cast)]
+    np.testing.assert_array_equal(fnp.log(x), [-np.inf, 0.0])
+
+
+def test_numpy_warnings_outside_transforms_follow_numpys_settings_and_the_users_filters():
+    x = np.array([0.0, 1.0])
+    with np.errstate(divide="ignore"):
+        assert recorded(lambda: fnp.log(x)) == []
+    with np.errstate(divide="raise"), pytest.raises(FloatingPointError):
+        fnp.log(x)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(RuntimeWarning, match="divide by zero encountered in log"):
+            fnp.log(x)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert recorded(lambda: fnp.log(x)) == []
+    assert fnp.log(np.array(1.0)) == 0.0  # and the next call works
+
+
+def test_a_warning_from_a_users_impl_stays_at_the_users_impl():
+    from fntrans.extend import primitive
+
+    @primitive
+    def reciprocal(x):
+        return 1.0 / x
+
+    line = sys._getframe().f_lineno - 2
+    seen = recorded(lambda: reciprocal(np.array([0.0])))
+    assert seen == [(__file__, line, RuntimeWarning, "divide by zero encountered in divide")]
+
+
+def test_numpy_warnings_under_jit_point_at_the_generated_program():
+    # jit's programs call NumPy directly: the line is the generated one, whose
+    # source tracebacks and f.lower(x).source show
+    f = ft.jit(lambda x: fnp.log(x))
+    seen = recorded(lambda: f(np.array([0.0])))
+    assert [(c, m) for _, _, c, m in seen] == [
+        (RuntimeWarning, "divide by zero encountered in log")
+    ]
+    assert seen[0][0].startswith("<fntrans.jit")
+
+
+def test_fntrans_adds_one_warnings_filter():
+    ours = [f for f in warnings.filters if type(f[3]).__name__ == "_InsidePrimitive"]
+    assert len(ours) == 1 and ours[0][0] == "error" and ours[0][2] is RuntimeWarning

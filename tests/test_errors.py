@@ -148,15 +148,38 @@ def test_assigning_into_plain_ndarray_raises():
     assert_next_call_works()
 
 
-def test_assigning_a_single_traced_element_into_plain_ndarray_raises_numpys_error():
-    # NumPy treats any object with __getitem__ as a sequence here and raises before
-    # asking the value anything; the sharp-bits page documents this case.
+@pytest.mark.parametrize(
+    "transform, dtype",
+    [("grad", float), ("jvp", float), ("vmap", float), ("vmap", int), ("jit", float)],
+)
+def test_assigning_a_single_traced_element_into_plain_ndarray_raises(transform, dtype):
+    # NumPy converts the one element with __float__ (__int__), then wraps that
+    # error in "setting an array element with a sequence": fntrans's comes back
     def f(x):
-        out = np.zeros(2)
+        out = np.zeros(2, dtype=dtype)
         out[0] = x
         return out.sum()
 
-    with pytest.raises(ValueError, match="setting an array element with a sequence"):
+    x = np.array(1, dtype=dtype)
+    run = {
+        "grad": lambda: ft.grad(f)(x),
+        "jvp": lambda: ft.jvp(f, (x,), (x,)),
+        "vmap": lambda: ft.vmap(f)(np.stack([x, x])),
+        "jit": lambda: ft.jit(f)(x),
+    }[transform]
+    with pytest.raises(TypeError, match="through assignment of one element into a plain ndarray"):
+        run()
+    assert_next_call_works()
+
+
+def test_float_of_a_traced_value_inside_an_assignment_is_not_mistaken_for_one():
+    # float(x) runs before the assignment executes: its own message, not NumPy's
+    def f(x):
+        out = {}
+        out["a"] = float(x)
+        return x
+
+    with pytest.raises(TypeError, match=re.escape("float() was called on a value")):
         ft.grad(f)(1.0)
     assert_next_call_works()
 

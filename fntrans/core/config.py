@@ -8,17 +8,9 @@ infinity), naming the primitive and the line of user code that led to it.
 from __future__ import annotations
 
 import linecache
-import pathlib
-import sys
-import threading
-import warnings
-
-import numpy as np
 
 from fntrans.backend import module_of
-
-_PACKAGE = str(pathlib.Path(__file__).resolve().parent.parent)
-
+from fntrans.core.attribution import user_location
 
 # options that take one of a few values rather than True or False:
 # fusion "auto" fuses jit's elementwise chains where it pays (see docs/jit.md)
@@ -99,85 +91,4 @@ def _user_line() -> str:
     return f"{where}: {source}" if source else where
 
 
-def _internal(filename: str) -> bool:
-    # fntrans's own frames, and the standard library's that it calls through
-    return filename.startswith(_PACKAGE) or filename.endswith(_PLUMBING)
-
-
-_PLUMBING = ("contextlib.py", "functools.py")
-
-
-_INTERNAL_CODE = {}  # code object -> whether it is fntrans's (or plumbing it calls through)
-
-
-def user_location():
-    """``(filename, line, function)`` of the innermost frame outside fntrans, or None."""
-    frame = sys._getframe(1)
-    while frame is not None:
-        code = frame.f_code
-        internal = _INTERNAL_CODE.get(code)
-        if internal is None:
-            internal = _INTERNAL_CODE[code] = _internal(code.co_filename)
-        if not internal:
-            return code.co_filename, frame.f_lineno, code.co_name
-        frame = frame.f_back
-    return None
-
-
 config = Config()
-
-
-class _Attribution(threading.local):
-    depth = 0  # how many warnings_at_user_lines contexts are open on this thread
-
-
-_attribution = _Attribution()
-
-
-class warnings_at_user_lines:
-    """A context in which NumPy's floating-point warnings from inside fntrans
-    are issued at the line of user code that led to them (where NumPy's
-    settings say "warn"). Nested contexts cost nothing."""
-
-    __slots__ = ("errstate",)
-
-    def __enter__(self):
-        self.errstate = None
-        if _attribution.depth == 0:
-            watched = {kind: "call" for kind, mode in np.geterr().items() if mode == "warn"}
-            if watched:
-                self.errstate = np.errstate(call=_warn_at_user_line, **watched)
-                self.errstate.__enter__()
-        _attribution.depth += 1
-        return self
-
-    def __exit__(self, *exc):
-        _attribution.depth -= 1
-        if self.errstate is not None:
-            self.errstate.__exit__(*exc)
-        return False
-
-
-def _warn_at_user_line(error: str, flag: int) -> None:
-    frame = sys._getframe(1)
-    primitive = None
-    while frame is not None and _internal(frame.f_code.co_filename):
-        if primitive is None:
-            candidate = frame.f_locals.get("prim") or frame.f_locals.get("self")
-            primitive = getattr(candidate, "name", None) if hasattr(candidate, "impl") else None
-        frame = frame.f_back
-    where = f" in {primitive}" if primitive else ""
-    message = RuntimeWarning(f"{error} encountered{where}")
-    if frame is None:
-        warnings.warn(message, stacklevel=2)
-        return
-    module_globals = frame.f_globals
-    warnings.warn_explicit(
-        message,
-        RuntimeWarning,
-        frame.f_code.co_filename,
-        frame.f_lineno,
-        module=module_globals.get("__name__", "<unknown>"),
-        registry=module_globals.setdefault("__warningregistry__", {}),
-        module_globals=module_globals,
-    )

@@ -40,6 +40,7 @@ import weakref
 
 from fntrans import errors
 from fntrans.backend import array_module
+from fntrans.core.attribution import evaluate_warning_at_user_line, reissues_warnings
 from fntrans.core.aval import ShapedArray
 from fntrans.core.config import config
 from fntrans.core.tracer import Tracer
@@ -101,6 +102,7 @@ class Primitive:
         self.multiple_results = multiple_results
         self.emit = emit
 
+    @reissues_warnings
     def bind(self, *args, **params):
         """Applies the primitive: evaluated directly on concrete arrays, or handed
         to the interpreter of the highest-level tracer among ``args``."""
@@ -111,7 +113,11 @@ class Primitive:
                 if top is None or interp.level > top.level:
                     top = interp
         if top is None:
-            return self.impl(array_module(args), *args, **params)
+            xp = array_module(args)
+            try:
+                return self.impl(xp, *args, **params)
+            except RuntimeWarning:  # made an exception by fntrans's warnings filter
+                return evaluate_warning_at_user_line(self, xp, args, params)
         if not top.alive:
             raise errors.leaked_tracer(
                 top.name, top.origin, during_backward=getattr(top, "walking_back", False)

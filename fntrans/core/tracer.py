@@ -7,10 +7,13 @@ abstract value, Python protocols, and the errors for what cannot be traced.
 
 from __future__ import annotations
 
+import dis
 import sys
 
 from fntrans import errors
 from fntrans.core.aval import aval_of, is_inexact
+
+_STORE_SUBSCR = dis.opmap["STORE_SUBSCR"]
 
 
 class Tracer:
@@ -82,10 +85,24 @@ class Tracer:
         return True
 
     def _scalar_conversion(self, conversion, name):
-        value = self._concrete_or_raise(f"{name}()")
-        if is_inexact(self.aval.dtype) and self.carries_derivative():
-            raise errors.float_of_tracer(name)
+        try:
+            value = self._concrete_or_raise(f"{name}()")
+            if is_inexact(self.aval.dtype) and self.carries_derivative():
+                raise errors.float_of_tracer(name)
+        except TypeError:
+            self._raise_if_assigned_into_numpy(sys._getframe(2))
+            raise
         return conversion(value)
+
+    def _raise_if_assigned_into_numpy(self, caller) -> None:
+        # ``ndarray[i] = tracer`` converts the one element with __float__ (or
+        # __int__, __index__, __complex__), called from the user's frame while
+        # it executes the assignment; NumPy wraps the error in its own
+        # ValueError, which the transform unwraps (new_interpreter)
+        if caller is not None and caller.f_code.co_code[caller.f_lasti] == _STORE_SUBSCR:
+            raise errors.tracer_to_numpy(
+                "assignment of one element into a plain ndarray", self.aval.str_short()
+            ) from None
 
     def __float__(self):
         return self._scalar_conversion(float, "float")
@@ -97,6 +114,13 @@ class Tracer:
         return self._scalar_conversion(complex, "complex")
 
     def __index__(self):
+        try:
+            return self._index()
+        except TypeError:
+            self._raise_if_assigned_into_numpy(sys._getframe(1))
+            raise
+
+    def _index(self):
         if is_inexact(self.aval.dtype):
             raise TypeError(
                 f"__index__: only integers can be used as an index, but got a traced "

@@ -11,12 +11,11 @@ NumPy's math functions, built with the same constructors, are in
 from __future__ import annotations
 
 import operator
-import warnings
 
 import numpy as np
 
+from fntrans.core.attribution import warn_at_user_line
 from fntrans.core.aval import ShapedArray, all_weak, dtype_of, is_inexact, shape_of
-from fntrans.core.config import user_location
 from fntrans.core.primitive import Primitive, Undefined
 from fntrans.primitives._util import elementwise_batch
 from fntrans.primitives.broadcasting import broadcast_to, unbroadcast
@@ -396,25 +395,13 @@ def _convert_shape(x, *, dtype):
     return x.update(dtype=dtype, weak_type=False)
 
 
-_REGISTRIES = {}  # one warnings registry per user file: a warning shows once per line
-
-
-def _warn_discarded_imaginary():
-    """NumPy's ComplexWarning for a complex-to-real cast, at the user's line
-    (NumPy's own would point inside fntrans)."""
-    message = "Casting complex values to real discards the imaginary part"
-    location = user_location()
-    if location is None:
-        warnings.warn(message, np.exceptions.ComplexWarning, stacklevel=2)
-        return
-    filename, line, _ = location
-    registry = _REGISTRIES.setdefault(filename, {})
-    warnings.warn_explicit(message, np.exceptions.ComplexWarning, filename, line, registry=registry)
-
-
 def _convert_impl(xp, x, *, dtype):
     if dtype_of(x).kind == "c" and dtype.kind != "c":
-        _warn_discarded_imaginary()
+        # NumPy's warning, at the user's line (NumPy's own would point here)
+        warn_at_user_line(
+            "Casting complex values to real discards the imaginary part",
+            np.exceptions.ComplexWarning,
+        )
         x = xp.real(x)
     if hasattr(x, "astype"):
         return x.astype(dtype)
