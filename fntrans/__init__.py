@@ -28,7 +28,11 @@ from fntrans.checkpointing import checkpoint
 from fntrans.core.config import config
 from fntrans.custom import custom_jvp, custom_vjp
 from fntrans.device import default_device, device_put, devices
-from fntrans.errors import ConcretizationError, UnexpectedTracerError
+from fntrans.errors import (
+    ConcretizationError,
+    TracerArrayConversionError,
+    UnexpectedTracerError,
+)
 from fntrans.jacobians import elementwise_grad, hessian, hvp, jacfwd, jacrev
 from fntrans.jit import jit
 from fntrans.vectorize import vmap
@@ -37,6 +41,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "ConcretizationError",
+    "TracerArrayConversionError",
     "UnexpectedTracerError",
     "checkpoint",
     "config",

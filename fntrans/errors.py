@@ -14,9 +14,22 @@ class UnexpectedTracerError(RuntimeError):
 
 
 class TracerArrayConversionError(TypeError):
-    """A traced value reached NumPy, which cannot follow it (``np.asarray(t)``,
-    ``ndarray[i] = t``). Transforms recover it from beneath the ValueError
-    NumPy wraps it in when it assigns one element into an ndarray."""
+    """A traced value reached NumPy, which cannot follow it: ``np.asarray(t)``,
+    ``np.sum([t1, t2])``, ``W.dot(t)``, or assigning into an array made with
+    plain ``numpy``. (NumPy wraps the error in a ValueError when it assigns
+    one element; the transform hands back this one.)
+
+    >>> import numpy as np, fntrans as ft
+    >>> def f(x):
+    ...     out = np.zeros(2)
+    ...     out[0] = x
+    ...     return out.sum()
+    >>> try:
+    ...     ft.grad(f)(1.0)
+    ... except ft.TracerArrayConversionError as e:
+    ...     print(str(e).split(",")[0])
+    A traced value reached NumPy through assignment of one element into a plain ndarray
+    """
 
 
 def hidden_by_numpy(error: BaseException | None) -> TypeError | None:
