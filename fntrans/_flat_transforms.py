@@ -51,12 +51,22 @@ def jvp_flat(fun, primals, tangents) -> tuple:
     (``None`` is a zero tangent); every output tangent is an array."""
     with new_interpreter(JVP(), primals) as interp:
         outs = fun(*(JVPTracer(interp, p, instantiate(t, p)) for p, t in zip(primals, tangents)))
-    values, out_tangents = [], []
+    values, out_tangents = jvp_outputs(interp, outs)
+    return tuple(values), tuple(out_tangents)
+
+
+def jvp_outputs(interp, outs) -> tuple[list, list]:
+    """The primal values and tangents (arrays) of a forward-mode trace's
+    outputs. An output that does not depend on the inputs has a zero tangent:
+    one of another transform, and one of this trace's constants (a copy of an
+    enclosing transform's value is one) alike."""
+    values, tangents = [], []
     for o in outs:
         own = isinstance(o, JVPTracer) and o._interp is interp
-        values.append(o.primal if own else o)
-        out_tangents.append(o.tangent if own else instantiate(None, o))
-    return tuple(values), tuple(out_tangents)
+        value, tangent = (o.primal, o.tangent) if own else (o, None)
+        values.append(value)
+        tangents.append(instantiate(tangent, value))
+    return values, tangents
 
 
 def pull_back(fun, args, needs, cts) -> tuple:

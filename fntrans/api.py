@@ -25,6 +25,7 @@ from fntrans._arguments import (
     split_aux,
 )
 from fntrans._arguments import float0 as float0  # the derivative of an integer input
+from fntrans._flat_transforms import jvp_outputs
 from fntrans.core import constants
 from fntrans.core.attribution import warnings_at_user_lines
 from fntrans.core.aval import aval_of, dtype_of, shape_of
@@ -322,22 +323,11 @@ def _jvp(f, primals, tangents, has_aux, transform):
         out = f(*tree_unflatten(in_tree, inputs))
         out, aux = split_aux(out, has_aux, transform)
     out_flat, out_tree = tree_flatten(out)
-    out_primals, out_tangents = _jvp_outputs(interp, out_flat)
+    out_primals, out_tangents = jvp_outputs(interp, out_flat)
     result = tree_unflatten(out_tree, out_primals), tree_unflatten(out_tree, out_tangents)
     if has_aux:
         return result + (_lower_tree(interp, aux),)
     return result
-
-
-def _jvp_outputs(interp, out_flat) -> tuple[list, list]:
-    """The primal values and tangents of a forward-mode trace's outputs; an
-    output that does not depend on the inputs gets a zero tangent."""
-    primals, tangents = [], []
-    for o in out_flat:
-        own = isinstance(o, JVPTracer) and o._interp is interp
-        primals.append(o.primal if own else o)
-        tangents.append(o.tangent if own else constants.zeros_like(o))
-    return primals, tangents
 
 
 def linearize(f: Callable, *primals: Any):
@@ -363,7 +353,7 @@ def linearize(f: Callable, *primals: Any):
             inputs = [JVPTracer(interp, p, t) for p, t in zip(primal_flat, tangent_in)]
             out = f(*tree_unflatten(in_tree, inputs))
         out_flat, out_tree = tree_flatten(out)
-        out_primals, out_tangents = _jvp_outputs(interp, out_flat)
+        out_primals, out_tangents = jvp_outputs(interp, out_flat)
         ir = staging.build(tangent_in, out_tangents)
     tangent_names = [f"linearize: {name}" for name in primal_leaf_names(primals, "tangent")]
 

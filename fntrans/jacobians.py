@@ -16,7 +16,8 @@ from fntrans._arguments import (
     float0,
     float0_zeros,
 )
-from fntrans.api import _flat_grad, _jvp, _jvp_outputs, _vjp
+from fntrans._flat_transforms import jvp_outputs
+from fntrans.api import _flat_grad, _jvp, _vjp
 from fntrans.core import constants
 from fntrans.core.aval import dtype_of
 from fntrans.core.interpreter import new_interpreter
@@ -267,7 +268,7 @@ def hvp(f: Callable, primals: Sequence, tangents: Sequence) -> tuple:
     with new_interpreter(JVP("hvp"), primal_flat) as interp:
         inputs = [JVPTracer(interp, p, t) for p, t in zip(primal_flat, tangent_flat)]
         gradient = _flat_grad(f, in_tree, inputs, "hvp")
-    return tree_unflatten(in_tree, _jvp_outputs(interp, gradient)[1])
+    return tree_unflatten(in_tree, jvp_outputs(interp, gradient)[1])
 
 
 def elementwise_grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:

@@ -45,6 +45,32 @@ def test_perturbation_confusion_is_avoided():
     assert ft.grad(f)(2.0) == 4.0
 
 
+INNER_FORWARD = {
+    "jvp": lambda g, p: ft.jvp(g, (p,), (np.ones_like(p),))[1],
+    "linearize": lambda g, p: ft.linearize(g, p)[1](np.ones_like(p)),
+    "jacfwd": lambda g, p: ft.jacfwd(g)(p),
+    "jvp of a checkpoint": lambda g, p: ft.jvp(ft.checkpoint(g), (p,), (np.ones_like(p),))[1],
+}
+
+
+@pytest.mark.parametrize("inner", INNER_FORWARD)
+def test_inner_forward_mode_of_a_copy_of_an_outer_value_is_zero(inner):
+    # the copy is a constant of the inner trace: its tangent is an array of zeros
+    # (it was None, the inner trace's symbolic zero, handed to the user)
+    p = np.array([0.7, 0.2])
+    seen = []
+
+    def outer(w):
+        out = INNER_FORWARD[inner](lambda q: fnp.sin(w).astype(np.float64), p)
+        seen.append(out)
+        return fnp.sum(fnp.sin(w))
+
+    ft.jvp(outer, (np.ones(3),), (np.ones(3),))
+    ft.grad(outer)(np.ones(3))
+    for out in seen:
+        assert isinstance(out, np.ndarray) and not np.any(out)
+
+
 def test_forward_over_reverse_and_reverse_over_forward_agree():
     def hvp_fwd_rev(x, v):
         return ft.jvp(ft.grad(lambda x: fnp.sum(fnp.sin(x) ** 2)), (x,), (v,))[1]

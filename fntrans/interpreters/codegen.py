@@ -135,12 +135,13 @@ def _array_body(ir: IR, writer: _Writer, plan: dict) -> list[str]:
     lines = []
     # values the program computes; on NumPy, 0-d ones are NumPy scalars
     computed = set() if writer.scope["np"] is np else frozenset()
+    numbers = {v for v in (*ir.invars, *ir.constvars) if not v.aval.shape}
     for i, eqn in enumerate(ir.eqns):
         args = [writer.var(v) for v in eqn.invars]
         outs = ", ".join(writer.var(v) for v in eqn.outvars)
         if eqn.prim.multiple_results:
             outs = f"({outs},)"
-        expr = None if checking else _one_line(eqn, args, plan.get(i), computed)
+        expr = None if checking else _one_line(eqn, args, plan.get(i), computed, numbers)
         if expr is None:
             scope[f"impl{i}"] = eqn.prim.impl
             rest = {}
@@ -220,7 +221,7 @@ def _scalar_body(ir: IR, writer: _Writer) -> list[str] | None:
     return lines
 
 
-def _one_line(eqn, args, out_position, computed=frozenset()) -> str | None:
+def _one_line(eqn, args, out_position, computed, numbers) -> str | None:
     """The equation as one call of the backend module, or None.
 
     Arithmetic on a 0-d value uses Python's operator: NumPy's scalars answer
@@ -229,6 +230,10 @@ def _one_line(eqn, args, out_position, computed=frozenset()) -> str | None:
     ``1.0 / 0.0`` stays NumPy's ``inf``)."""
     emit = eqn.prim.emit
     if emit is not None:
+        # a 0-d input may be a Python number, without the array methods an
+        # emitted line may call
+        if any(v in numbers for v in eqn.invars if type(v) is not Literal):
+            return None
         return emit("np", *args, **eqn.params)
     ufunc = getattr(eqn.prim.unchecked_impl, "ufunc", None)
     if ufunc is None or eqn.params:

@@ -82,6 +82,7 @@ def _sum_impl(xp, x, *, axes):
 reduce_sum_p = Primitive(
     "reduce_sum",
     impl=_sum_impl,
+    emit=lambda xp, x, *, axes: f"{x}.sum(axis={axes!r})" if x.isidentifier() else None,
     shape=_sum_shape,
     jvp=lambda primals, tangents, *, axes: (
         reduce_sum(primals[0], axes),

@@ -158,6 +158,7 @@ def _fold_into_columns(a, b, db):
 matmul_p = Primitive(
     "matmul",
     impl=lambda xp, a, b: xp.matmul(a, b),
+    emit=lambda xp, a, b: f"{xp}.matmul({a}, {b})",
     shape=_matmul_shape,
     jvp=_matmul_jvp,
     vjp=_matmul_vjp,

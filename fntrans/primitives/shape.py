@@ -15,9 +15,21 @@ def _reshape_impl(xp, x, *, shape):
     return x.reshape(shape) if hasattr(x, "reshape") else xp.reshape(x, shape)
 
 
+def _method_call(method):
+    """jit's one-line form of ``x.method(param)`` on a computed array (a
+    literal, or a Python number passed in, has no such method)."""
+
+    def emit(xp, x, **params):
+        (value,) = params.values()
+        return f"{x}.{method}({value!r})" if x.isidentifier() else None
+
+    return emit
+
+
 reshape_p = Primitive(
     "reshape",
     impl=_reshape_impl,
+    emit=_method_call("reshape"),
     shape=lambda x, *, shape: x.update(shape=shape),
     jvp=lambda primals, tangents, *, shape: (
         reshape_p.bind(primals[0], shape=shape),
@@ -45,6 +57,7 @@ def reshape(x, shape):
 transpose_p = Primitive(
     "transpose",
     impl=lambda xp, x, *, axes: x.transpose(axes),
+    emit=_method_call("transpose"),
     shape=lambda x, *, axes: x.update(shape=tuple(x.shape[a] for a in axes)),
     jvp=lambda primals, tangents, *, axes: (
         transpose_p.bind(primals[0], axes=axes),
