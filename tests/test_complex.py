@@ -316,6 +316,25 @@ def test_real_to_complex_and_back():
     assert ft.grad(lambda x: fnp.sum(f(x)))(x).dtype == np.float64
 
 
+def test_complex_values_assigned_into_a_real_array_keep_their_real_part_as_numpy_does():
+    # as on a plain ndarray (NumPy warns and casts); transforms raised instead
+    def f(x, z):
+        y = fnp.copy(x)
+        y[1:] = z[:2] * 2.0
+        return fnp.sum(y * np.array([1.0, 2.0, 3.0]))
+
+    x, z = np.array([1.0, 2.0, 3.0]), np.array([1 + 2j, 3 - 1j, 0.5j])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        expected = f(x, z)
+        assert ft.jvp(f, (x, z), (x, z)) == (expected, expected)
+        np.testing.assert_array_equal(ft.vmap(f)(np.stack([x, x]), np.stack([z, z])), expected)
+        np.testing.assert_array_equal(ft.grad(f)(x, z), [1.0, 0.0, 0.0])
+        np.testing.assert_array_equal(ft.grad(f, argnums=1)(x, z), [4.0, 6.0, 0.0])
+    assert expected == 1.0 + 2.0 * 2.0 + 3.0 * 6.0
+    assert {w.category for w in caught} == {np.exceptions.ComplexWarning}
+
+
 def test_complex_to_real_cast_keeps_the_real_part_and_warns_as_numpy_does():
     z = np.array([1.0 + 1.0j, 2.0j])
     with pytest.warns(np.exceptions.ComplexWarning):

@@ -75,11 +75,8 @@ def _fit_value(x, v, target):
     if x.dtype.kind in "biu" and v_dtype.kind in "fc" and isinstance(v, Tracer):
         if v.carries_derivative():
             raise errors.derivative_into_integer_array(x.dtype)
-    if x.dtype.kind != "c" and v_dtype.kind == "c":
-        raise TypeError(
-            f"cannot assign complex values into an array of dtype {x.dtype}; "
-            f"convert the array first with .astype(complex)"
-        )
+    # complex values into a real array: NumPy's cast, real parts and a
+    # ComplexWarning at the user's line, as on a plain ndarray
     if v_dtype != x.dtype:
         v = convert_element_type(v, dtype=x.dtype)
     shape = tuple(np.shape(v))
