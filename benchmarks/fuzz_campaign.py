@@ -52,6 +52,7 @@ class Outcome:
     risky: list = dataclasses.field(default_factory=list)  # its tags with a bug
     steps: int = 0
     seconds: float = 0.0
+    detail: str = ""  # for a step that fails on plain arrays: the step and its error
 
 
 def program_of(seed, index, features, focus=None, risky=None):
@@ -79,7 +80,9 @@ def run_program(job) -> Outcome:
     except Reject:
         return Outcome(index, rejected=True)
     except Exception as e:  # a step fntrans.numpy rejects on plain arrays
-        return Outcome(index, failures=[("generate", failure_kind("generate", e))])
+        cause = e.__cause__
+        detail = f"{e}\n  error: {type(cause).__name__}: {cause}" if cause else str(e)
+        return Outcome(index, failures=[("generate", failure_kind("generate", e))], detail=detail)
     outcome = Outcome(index, risky=sorted(program.tags & set(RISKY)), steps=len(program.steps))
     signal.signal(signal.SIGALRM, _on_alarm)
     for name in CHECKS:
@@ -139,7 +142,10 @@ def summarize(outcomes, args, elapsed):
         if also:
             print(f"  also failing in these programs: {dict(also)}")
         entry = {"count": len(members), "kind": kind, "risky": list(risky), "program": None}
-        if name != "generate":
+        if name == "generate":
+            print(f"  program {args.seed}:{smallest.index}: {smallest.detail}")
+            entry.update(program=f"{args.seed}:{smallest.index}", error=smallest.detail)
+        else:
             program = program_of(args.seed, smallest.index, args.features, args.focus, args.risky)
             small = shrink(program, name) if args.shrink else program
             error = failure(small, name)
