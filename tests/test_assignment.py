@@ -343,3 +343,44 @@ def test_vmap_returns_an_array_made_inside_from_unbatched_values():
 
     out = ft.vmap(f, in_axes=(None, 0))(np.ones(2), np.ones((3, 2)))
     np.testing.assert_array_equal(out, [[1.0, 2.0]] * 3)
+
+
+def test_an_augmented_assignment_into_one_element_promotes_as_numpys_scalars_do():
+    # ``k[0] += 1.5`` reads the scalar k[0], adds (float64), then assigns (cast
+    # to int), as NumPy does; transforms raised a same_kind casting error
+    def f(x):
+        k = fnp.zeros(3, dtype=int)
+        k[0] += 1.5
+        k[1] += 2.5
+        return x * fnp.sum(k)
+
+    assert f(2.0) == 6.0
+    assert ft.grad(f)(2.0) == 3.0
+    np.testing.assert_array_equal(ft.vmap(f)(np.array([1.0, 2.0])), [3.0, 6.0])
+    assert ft.jit(f)(2.0) == 6.0
+
+
+def test_an_augmented_assignment_into_a_whole_array_keeps_numpys_casting_rule():
+    def f(x):
+        k = fnp.zeros(3, dtype=int)
+        k += x
+        return k
+
+    with pytest.raises(TypeError, match="same_kind"):
+        ft.jvp(f, (np.ones(3),), (np.ones(3),))
+
+
+def test_a_float_assigned_into_an_integer_array_is_cast_where_nothing_differentiates_it():
+    # vmap and jit trace without differentiating: NumPy's cast, as eagerly; a
+    # transform that differentiates the value still refuses to drop its derivative
+    def f(x):
+        k = fnp.zeros(2, dtype=int)
+        k[0] = x
+        return fnp.sum(k) * 1.0
+
+    assert f(2.7) == 2.0
+    np.testing.assert_array_equal(ft.vmap(f)(np.array([1.5, 2.7])), [1.0, 2.0])
+    assert ft.jit(f)(2.7) == 2.0
+    for transform in (ft.grad, lambda g: ft.vmap(ft.grad(g))):
+        with pytest.raises(TypeError, match="carries a derivative into an integer array"):
+            transform(f)(np.array([2.7]) if transform is not ft.grad else 2.7)

@@ -72,9 +72,8 @@ def _fit_value(x, v, target):
     elif not hasattr(v, "dtype"):  # a Python scalar, made on x's backend
         v = constants.full((), v, np.result_type(v), like=x)
     v_dtype = v.dtype
-    if x.dtype.kind in "biu" and v_dtype.kind in "fc" and isinstance(v, Tracer):
-        if v.carries_derivative():
-            raise errors.derivative_into_integer_array(x.dtype)
+    if x.dtype.kind in "biu" and v_dtype.kind in "fc" and _differentiated(v):
+        raise errors.derivative_into_integer_array(x.dtype)
     # complex values into a real array: NumPy's cast, real parts and a
     # ComplexWarning at the user's line, as on a plain ndarray
     if v_dtype != x.dtype:
@@ -292,6 +291,18 @@ def copy(a):
     return copied(a)
 
 
+def _differentiated(v) -> bool:
+    """Whether ``v`` carries a derivative of a transform that differentiates
+    it. vmap and jit trace values without differentiating them: there a float
+    assigned into an integer array is cast, as NumPy casts (a transform
+    differentiating a jitted function then sees a cast, as in JAX)."""
+    while isinstance(v, Tracer):
+        if v._interp.differentiates and v.carries_derivative():
+            return True
+        v = v.inner
+    return False
+
+
 def inplace(op):
     """``x <op>= v`` on a traced array: NumPy's in-place semantics, dtype kept."""
 
@@ -300,6 +311,11 @@ def inplace(op):
         new = op(self, other)
         if new.dtype != self.dtype:
             if not np.can_cast(new.dtype, self.dtype, "same_kind"):
+                if not self.shape:
+                    # ``x[i] += v`` reads a scalar, as NumPy does, whose ``+=``
+                    # makes a new value (of the promoted dtype) that the
+                    # assignment then casts
+                    return new
                 raise TypeError(
                     f"Cannot cast the result of an in-place operation from dtype "
                     f"{new.dtype} to {self.dtype} (casting rule 'same_kind')"
