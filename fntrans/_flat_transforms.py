@@ -50,7 +50,7 @@ def jvp_flat(fun, primals, tangents) -> tuple:
     """``(outs, out_tangents)`` of ``fun`` at ``primals`` along ``tangents``
     (``None`` is a zero tangent); every output tangent is an array."""
     with new_interpreter(JVP(), primals) as interp:
-        outs = fun(*(JVPTracer(interp, p, instantiate(t, p)) for p, t in zip(primals, tangents)))
+        outs = fun(*(JVPTracer(interp, p, t) for p, t in zip(primals, tangents)))
     values, out_tangents = jvp_outputs(interp, outs)
     return tuple(values), tuple(out_tangents)
 

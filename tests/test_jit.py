@@ -503,3 +503,27 @@ def test_a_traced_value_in_nondiff_argnums_under_jit():
     np.testing.assert_allclose(ft.jit(f)(x, w), f(x, w))
     np.testing.assert_allclose(ft.grad(ft.jit(f))(x, w), ft.grad(f)(x, w))
     np.testing.assert_allclose(ft.jit(ft.grad(f))(x, w), ft.grad(f)(x, w))
+
+
+def test_forward_mode_of_a_call_keeps_its_zero_tangents_symbolic():
+    # jvp of a checkpoint (here inside a custom rule, under jit) handed the
+    # program zeros for its constant inputs: chi2's constant shape parameter
+    # then asked gammainc for a derivative it does not have, and jit raised
+    from fntrans.scipy import stats
+
+    def rule_is_jvp(fun):
+        wrapped = ft.custom_jvp(fun)
+        wrapped.defjvp(lambda primals, tangents: ft.jvp(fun, primals, tangents))
+        return wrapped
+
+    def f(x):
+        def inner(p):
+            v = ft.checkpoint(lambda q: stats.chi2.cdf(q + 2.5, 3.0, 0.1, q[1] * 0.5 + 1.0))(p)
+            return v, fnp.sin(v)
+
+        return rule_is_jvp(inner)(x)[1]
+
+    x = np.array([0.5, 1.5, 2.0])
+    np.testing.assert_allclose(ft.jit(f)(x), f(x), rtol=1e-12)
+    g = ft.grad(lambda x: fnp.sum(f(x)))
+    np.testing.assert_allclose(ft.jit(g)(x), g(x), rtol=1e-12)

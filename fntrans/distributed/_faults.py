@@ -22,6 +22,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import sys
+import time
 
 import numpy as np
 
@@ -155,7 +156,13 @@ def _abort_all_ranks(exc_type, exc, tb):
         file=sys.stderr,
         flush=True,
     )
+    # mpiexec forwards each rank's output asynchronously and drops what is
+    # still in flight when the abort ends the job: give it a moment
+    time.sleep(_FORWARDING_GRACE)
     comm.Abort(1)
+
+
+_FORWARDING_GRACE = 0.25  # seconds
 
 
 def _running_world():
