@@ -168,3 +168,23 @@ def test_numpy_warnings_under_jit_point_at_the_generated_program():
 def test_fntrans_adds_one_warnings_filter():
     ours = [f for f in warnings.filters if type(f[3]).__name__ == "_InsidePrimitive"]
     assert len(ours) == 1 and ours[0][0] == "error" and ours[0][2] is RuntimeWarning
+
+
+def test_a_users_numpy_error_callback_is_left_alone_by_transforms():
+    seen = []
+    with np.errstate(divide="call", invalid="warn", call=lambda kind, flag: seen.append(kind)):
+        ft.grad(lambda x: fnp.sum(fnp.log(x)))(np.array([0.0, 1.0]))
+    assert seen and set(seen) == {"divide by zero"}
+
+
+def test_numpys_settings_are_restored_after_a_transform_even_when_it_raises():
+    before = np.geterr()
+    ft.grad(lambda x: fnp.sum(fnp.log(x)))(np.array([1.0]))
+    with pytest.raises(ZeroDivisionError):
+        ft.grad(lambda x: 1 / 0)(1.0)
+    assert np.geterr() == before
+    with np.errstate(divide="raise"):
+        with pytest.raises(FloatingPointError):
+            ft.grad(lambda x: fnp.sum(fnp.log(x)))(np.array([0.0]))
+        assert np.geterr()["divide"] == "raise"
+    assert np.geterr() == before

@@ -98,23 +98,66 @@ class warnings_at_user_lines:
     are issued at the line of user code that led to them (where NumPy's
     settings say "warn"). Nested contexts cost nothing."""
 
-    __slots__ = ("errstate",)
+    __slots__ = ("errstate", "token")
 
     def __enter__(self):
-        self.errstate = None
+        self.errstate = self.token = None
         if _attribution.depth == 0:
-            watched = {kind: "call" for kind, mode in np.geterr().items() if mode == "warn"}
-            if watched:
-                self.errstate = np.errstate(call=_floating_point_warning, **watched)
-                self.errstate.__enter__()
+            if _ERRSTATE is not None:  # NumPy 2: swap its settings, computed once
+                current = _ERRSTATE.get()
+                routed = _ROUTED.get(current)
+                if routed is None:
+                    routed = _routed(current)
+                if routed is not current:
+                    self.token = _ERRSTATE.set(routed)
+            else:
+                watched = _watched()
+                if watched:
+                    self.errstate = np.errstate(call=_floating_point_warning, **watched)
+                    self.errstate.__enter__()
         _attribution.depth += 1
         return self
 
     def __exit__(self, *exc):
         _attribution.depth -= 1
-        if self.errstate is not None:
+        if self.token is not None:
+            _ERRSTATE.reset(self.token)
+        elif self.errstate is not None:
             self.errstate.__exit__(*exc)
         return False
+
+
+def _watched() -> dict:
+    """The kinds NumPy's settings say to warn about, to be routed to the
+    callback; none where the user has a callback of their own ("call", "log"),
+    which is one for every kind."""
+    modes = np.geterr()
+    if "call" in modes.values() or "log" in modes.values():
+        return {}
+    return {kind: "call" for kind, mode in modes.items() if mode == "warn"}
+
+
+# NumPy 2 keeps its floating-point settings in a context variable: the settings
+# with "warn" routed to the callback are made once per settings object (a
+# transform's entry is then two context-variable operations, not np.errstate's
+# microseconds); a few are kept, as the user's np.errstate blocks make new ones
+try:
+    from numpy._core._ufunc_config import _extobj_contextvar as _ERRSTATE
+except ImportError:  # NumPy 1: np.errstate on every entry
+    _ERRSTATE = None
+_ROUTED = {}
+
+
+def _routed(current):
+    watched = _watched()
+    routed = current
+    if watched:
+        with np.errstate(call=_floating_point_warning, **watched):
+            routed = _ERRSTATE.get()
+    if len(_ROUTED) >= 16:
+        _ROUTED.clear()
+    _ROUTED[current] = routed
+    return routed
 
 
 def _floating_point_warning(error: str, flag: int) -> None:
