@@ -527,3 +527,17 @@ def test_forward_mode_of_a_call_keeps_its_zero_tangents_symbolic():
     np.testing.assert_allclose(ft.jit(f)(x), f(x), rtol=1e-12)
     g = ft.grad(lambda x: fnp.sum(f(x)))
     np.testing.assert_allclose(ft.jit(g)(x), g(x), rtol=1e-12)
+
+
+def test_scipys_one_argument_ufuncs_are_called_directly_and_keep_dtypes():
+    import fntrans.scipy.special as fsp
+
+    f = ft.jit(lambda x: fsp.xlogy(2.0, fsp.erf(x) + fsp.expit(x)))
+    x = np.linspace(0.5, 2.0, 4, dtype=np.float32)
+    source = f.lower(x).source
+    assert "scipy_erf(x)" in source and "scipy_expit(" in source
+    assert "impl" in source  # xlogy with a Python number keeps its weak-type rules
+    out = f(x)
+    assert out.dtype == np.float32
+    np.testing.assert_allclose(out, fsp.xlogy(2.0, fsp.erf(x) + fsp.expit(x)), rtol=1e-6)
+    assert ft.jit(fsp.expit)(0.5) == fsp.expit(0.5)  # a Python number passed in

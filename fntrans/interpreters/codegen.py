@@ -136,12 +136,13 @@ def _array_body(ir: IR, writer: _Writer, plan: dict) -> list[str]:
     # values the program computes; on NumPy, 0-d ones are NumPy scalars
     computed = set() if writer.scope["np"] is np else frozenset()
     numbers = {v for v in (*ir.invars, *ir.constvars) if not v.aval.shape}
+    scipy = scope if scope["np"] is np else None  # where SciPy's ufuncs may be bound
     for i, eqn in enumerate(ir.eqns):
         args = [writer.var(v) for v in eqn.invars]
         outs = ", ".join(writer.var(v) for v in eqn.outvars)
         if eqn.prim.multiple_results:
             outs = f"({outs},)"
-        expr = None if checking else _one_line(eqn, args, plan.get(i), computed, numbers)
+        expr = None if checking else _one_line(eqn, args, plan.get(i), computed, numbers, scipy)
         if expr is None:
             scope[f"impl{i}"] = eqn.prim.impl
             rest = {}
@@ -221,7 +222,7 @@ def _scalar_body(ir: IR, writer: _Writer) -> list[str] | None:
     return lines
 
 
-def _one_line(eqn, args, out_position, computed, numbers) -> str | None:
+def _one_line(eqn, args, out_position, computed, numbers, scipy) -> str | None:
     """The equation as one call of the backend module, or None.
 
     Arithmetic on a 0-d value uses Python's operator: NumPy's scalars answer
@@ -239,6 +240,14 @@ def _one_line(eqn, args, out_position, computed, numbers) -> str | None:
     if ufunc is None or eqn.params:
         return None
     name = ufunc.__name__
+    if getattr(np, name, None) is not ufunc:
+        # SciPy's ufuncs, called directly in NumPy programs (on other backends
+        # the impl picks the backend's); one argument, so no weak-type rules
+        if scipy is None or len(args) != 1:
+            return None
+        scipy[f"scipy_{name}"] = ufunc
+        out = f", out={args[out_position]}" if out_position is not None else ""
+        return f"scipy_{name}({args[0]}{out})"
     if (
         name in _BINARY_OPERATORS
         and not eqn.outvars[0].aval.shape

@@ -76,6 +76,7 @@ def _special_impl(ufunc):
             return ufunc(*args, **params)
         return getattr(scipy_module(xp, "special"), name)(*args, **params)
 
+    impl.ufunc = ufunc  # jit's code generator calls SciPy's ufunc directly on NumPy
     return impl
 
 
