@@ -5,8 +5,9 @@ fntrans's.
 Two mechanisms cover the two ways a primitive is evaluated:
 
 - inside a transform, ``warnings_at_user_lines`` routes NumPy's
-  floating-point warnings through NumPy's error callback (``np.errstate``),
-  which issues them at the user's line; the outermost transform opens it;
+  floating-point warnings through NumPy's error callback (NumPy's per-thread
+  settings, as ``np.errstate`` sets them), which issues them at the user's
+  line; the outermost transform opens it;
 - outside any transform, a warnings filter that fntrans adds turns a
   RuntimeWarning issued inside a primitive into an exception, which
   ``Primitive.bind`` catches to evaluate the primitive again with its
