@@ -9,22 +9,10 @@ import pytest
 
 import fntrans as ft
 import fntrans.numpy as fnp
+from tests.fake_backend import cupy_or_skip_reason
+from tests.test_devices import KEEP_BACKEND
 
-
-def _cupy_or_skip_reason():
-    try:
-        import cupy
-    except ImportError:
-        return None, "CuPy is not installed (install fntrans[cuda12] or fntrans[cuda13])"
-    try:
-        if cupy.cuda.runtime.getDeviceCount() < 1:
-            return None, "CuPy is installed but no CUDA GPU is visible"
-    except Exception as e:  # no driver, no device
-        return None, f"CuPy is installed but CUDA is unavailable: {e}"
-    return cupy, None
-
-
-cupy, REASON = _cupy_or_skip_reason()
+cupy, REASON = cupy_or_skip_reason()
 pytestmark = pytest.mark.skipif(cupy is None, reason=REASON or "")
 
 
@@ -67,24 +55,7 @@ def test_asarray_array_and_copy_keep_cupy_arrays():
         assert isinstance(out, cupy.ndarray)
 
 
-@pytest.mark.parametrize(
-    "f",
-    [
-        fnp.sum,
-        fnp.mean,
-        fnp.max,
-        fnp.prod,
-        fnp.cumsum,
-        fnp.std,
-        lambda x: fnp.reshape(x, (3, 1)),
-        lambda x: fnp.concatenate([x, x]),
-        lambda x: fnp.take(x, [0, 2]),
-        lambda x: fnp.add(x, [1.0, 2.0, 3.0]),
-        lambda x: fnp.at(x)[[0, 0]].add(1.0),
-        fnp.diag,
-        fnp.zeros_like,
-    ],
-)
+@pytest.mark.parametrize("f", KEEP_BACKEND, ids=lambda f: getattr(f, "__name__", "f"))
 def test_numpy_functions_outside_transforms_stay_on_the_gpu(f):
     x = cupy.asarray([0.5, 1.5, 2.0])
     out = f(x)

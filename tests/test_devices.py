@@ -48,29 +48,34 @@ def test_asarray_array_and_copy_keep_device_arrays(on_strict):
     assert fnp.array([x, x]).shape == (2, 2)
 
 
+# fntrans.numpy functions that keep their input's backend outside any transform
+# (also run on a real GPU by tests/test_cuda.py)
+KEEP_BACKEND = [
+    fnp.sum,
+    fnp.mean,
+    fnp.max,
+    fnp.prod,
+    fnp.cumsum,
+    fnp.std,
+    lambda x: fnp.reshape(x, (3, 1)),
+    lambda x: fnp.concatenate([x, x]),
+    lambda x: fnp.take(x, [0, 2]),
+    lambda x: fnp.add(x, [1.0, 2.0, 3.0]),
+    lambda x: fnp.where(x > 1.0, x, [0.0, 0.0, 0.0]),
+    lambda x: fnp.at(x)[[0, 0]].add(1.0),
+    lambda x: fnp.at(x)[0].set(2.0),
+    fnp.diag,
+    fnp.zeros_like,
+    fnp.ones_like,
+    lambda x: fnp.full_like(x, 2.0),
+    lambda x: fnp.tril(fnp.outer(x, x)),
+    lambda x: fnp.diagonal(fnp.outer(x, x)),
+]
+
+
 @pytest.mark.parametrize(
     "f",
-    [
-        fnp.sum,
-        fnp.mean,
-        fnp.max,
-        fnp.prod,
-        fnp.cumsum,
-        fnp.std,
-        lambda x: fnp.reshape(x, (3, 1)),
-        lambda x: fnp.concatenate([x, x]),
-        lambda x: fnp.take(x, [0, 2]),
-        lambda x: fnp.add(x, [1.0, 2.0, 3.0]),
-        lambda x: fnp.where(x > 1.0, x, [0.0, 0.0, 0.0]),
-        lambda x: fnp.at(x)[[0, 0]].add(1.0),
-        lambda x: fnp.at(x)[0].set(2.0),
-        fnp.diag,
-        fnp.zeros_like,
-        fnp.ones_like,
-        lambda x: fnp.full_like(x, 2.0),
-        lambda x: fnp.tril(fnp.outer(x, x)),
-        lambda x: fnp.diagonal(fnp.outer(x, x)),
-    ],
+    KEEP_BACKEND,
     ids=lambda f: getattr(f, "__name__", "f"),
 )
 def test_numpy_functions_outside_transforms_stay_on_the_device(on_strict, f):

@@ -39,26 +39,31 @@ def _internal(filename: str) -> bool:
     return filename.startswith(_PACKAGE) or filename.endswith(_PLUMBING)
 
 
-def user_location():
-    """``(filename, line, function)`` of the innermost frame outside fntrans, or None."""
-    frame = sys._getframe(1)
+def _user_frame(frame):
+    """The innermost frame outside fntrans from ``frame`` outwards, or None."""
     while frame is not None:
         code = frame.f_code
         internal = _INTERNAL_CODE.get(code)
         if internal is None:
             internal = _INTERNAL_CODE[code] = _internal(code.co_filename)
         if not internal:
-            return code.co_filename, frame.f_lineno, code.co_name
+            return frame
         frame = frame.f_back
     return None
+
+
+def user_location():
+    """``(filename, line, function)`` of the innermost frame outside fntrans, or None."""
+    frame = _user_frame(sys._getframe(1))
+    if frame is None:
+        return None
+    return frame.f_code.co_filename, frame.f_lineno, frame.f_code.co_name
 
 
 def warn_at_user_line(message: Warning | str, category: type[Warning] = RuntimeWarning) -> None:
     """Issues a warning at the innermost line of user code on the stack, under
     the filters and the once-per-line registry of the user's module."""
-    frame = sys._getframe(1)
-    while frame is not None and _internal(frame.f_code.co_filename):
-        frame = frame.f_back
+    frame = _user_frame(sys._getframe(1))
     if frame is None:
         warnings.warn(message, category, stacklevel=2)
         return

@@ -119,9 +119,10 @@ class new_interpreter:  # noqa: N801 - used as a function: ``with new_interprete
         backend._defaults.transform = self.previous
         if self.attributed is not None:
             self.attributed.__exit__(*exc_info)
-        hidden = errors.hidden_by_numpy(exc_info[1])
-        if hidden is not None:  # ``ndarray[i] = tracer``: fntrans's error, not NumPy's
-            raise hidden.with_traceback(exc_info[2]) from None
+        if exc_info[1] is not None:
+            hidden = errors.hidden_by_numpy(exc_info[1])
+            if hidden is not None:  # ``ndarray[i] = tracer``: fntrans's error, not NumPy's
+                raise hidden.with_traceback(exc_info[2]) from None
 
 
 def _backend_of(inputs, stack):

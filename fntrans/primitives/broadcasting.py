@@ -12,7 +12,7 @@ import numpy as np
 from fntrans.core.aval import ShapedArray, shape_of
 from fntrans.core.primitive import Primitive
 from fntrans.primitives._util import reducing_batch
-from fntrans.primitives.shape import move_axis, reshape
+from fntrans.primitives.shape import method_call, move_axis, reshape
 
 # ---- broadcast_to ----
 
@@ -82,7 +82,7 @@ def _sum_impl(xp, x, *, axes):
 reduce_sum_p = Primitive(
     "reduce_sum",
     impl=_sum_impl,
-    emit=lambda xp, x, *, axes: f"{x}.sum(axis={axes!r})" if x.isidentifier() else None,
+    emit=method_call("sum", keyword="axis"),
     shape=_sum_shape,
     jvp=lambda primals, tangents, *, axes: (
         reduce_sum(primals[0], axes),

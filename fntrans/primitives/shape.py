@@ -15,13 +15,15 @@ def _reshape_impl(xp, x, *, shape):
     return x.reshape(shape) if hasattr(x, "reshape") else xp.reshape(x, shape)
 
 
-def _method_call(method):
-    """jit's one-line form of ``x.method(param)`` on a computed array (a
-    literal, or a Python number passed in, has no such method)."""
+def method_call(method: str, keyword: str | None = None):
+    """jit's one-line form of ``x.method(param)`` (or ``x.method(keyword=param)``)
+    on a computed array (a literal, or a Python number passed in, has no such
+    method) for a primitive of one parameter."""
+    given = f"{keyword}=" if keyword else ""
 
     def emit(xp, x, **params):
         (value,) = params.values()
-        return f"{x}.{method}({value!r})" if x.isidentifier() else None
+        return f"{x}.{method}({given}{value!r})" if x.isidentifier() else None
 
     return emit
 
@@ -29,7 +31,7 @@ def _method_call(method):
 reshape_p = Primitive(
     "reshape",
     impl=_reshape_impl,
-    emit=_method_call("reshape"),
+    emit=method_call("reshape"),
     shape=lambda x, *, shape: x.update(shape=shape),
     jvp=lambda primals, tangents, *, shape: (
         reshape_p.bind(primals[0], shape=shape),
@@ -57,7 +59,7 @@ def reshape(x, shape):
 transpose_p = Primitive(
     "transpose",
     impl=lambda xp, x, *, axes: x.transpose(axes),
-    emit=_method_call("transpose"),
+    emit=method_call("transpose"),
     shape=lambda x, *, axes: x.update(shape=tuple(x.shape[a] for a in axes)),
     jvp=lambda primals, tangents, *, axes: (
         transpose_p.bind(primals[0], axes=axes),
