@@ -28,7 +28,7 @@ from fntrans.interpreters.fusion.groups import Group, find_groups
 from fntrans.interpreters.fusion.ops import CHEAP, DTYPES, operation
 from fntrans.interpreters.fusion.primitive import Kernels, fused_elementwise_p
 
-__all__ = ["Group", "find_groups", "fusible_on_cpu", "fuse", "fused_elementwise_p"]
+__all__ = ["Group", "find_groups", "fusible", "fuse", "fused_elementwise_p"]
 
 # groups over fewer elements run as NumPy calls (measured: benchmarks/bench_fusion.py)
 MIN_ELEMENTS = 1 << 16
@@ -55,11 +55,6 @@ def fusible(eqn, min_elements: int = 0, transcendental: bool = True) -> bool:
     return all(
         v.aval.dtype in DTYPES if type(v) is not Literal else _plain_number(v) for v in eqn.invars
     )
-
-
-def fusible_on_cpu(eqn) -> bool:
-    """``fusible`` at any size (for reading and testing groups)."""
-    return fusible(eqn)
 
 
 def _reducible(eqn) -> bool:

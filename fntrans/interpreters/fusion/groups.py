@@ -90,8 +90,8 @@ def find_groups(
 
     >>> import fntrans as ft, fntrans.numpy as fnp
     >>> ir = ft.make_jaxpr(lambda x: 1.0 - fnp.tanh(x) * fnp.tanh(x))(fnp.ones(3))
-    >>> from fntrans.interpreters.fusion import fusible_on_cpu
-    >>> [g.members for g in find_groups(ir, fusible_on_cpu)]
+    >>> from fntrans.interpreters.fusion import fusible
+    >>> [g.members for g in find_groups(ir, fusible)]
     [[0, 1, 2, 3]]
     """
     groups = _Groups()

@@ -192,20 +192,20 @@ def make_runner(sub: IR, shape: tuple):
     source = kernel_source(sub, shape)
     scalars = [not v.aval.shape for v in sub.invars]
     reduced_to_scalar = [not v.aval.shape for v in sub.outvars]
+    any_scalar, any_reduced = any(scalars), any(reduced_to_scalar)
     kernel = None
 
     def run(*args):
         nonlocal kernel
         if kernel is None:
             kernel = load_kernel(source)
-        if any(scalars):
+        if any_scalar:
             args = [_python_scalar(a) if s else a for a, s in zip(args, scalars)]
         outs = kernel(*args)
-        if any(reduced_to_scalar):
+        if any_reduced:
             outs = tuple(o[0] if s else o for o, s in zip(outs, reduced_to_scalar))
         return outs
 
-    run.source = source
     return run
 
 

@@ -348,11 +348,16 @@ def _only_unit_axes_differ(a: tuple, b: tuple) -> bool:
 # ---- multiplication by one, addition of zeros ----
 
 
-@register_rule(mul_p)
-def _times_one(eqn, site):
+# the operand that leaves the other unchanged
+_NEUTRAL = {mul_p: 1, add_p: 0}
+
+
+@register_rule(mul_p, add_p)
+def _with_neutral(eqn, site):
     x, y = eqn.invars
-    for kept, one in ((x, y), (y, x)):
-        if site.fill(one) == 1:
+    neutral = _NEUTRAL[eqn.prim]
+    for kept, other in ((x, y), (y, x)):
+        if site.fill(other) == neutral:
             return site.broadcast(kept, eqn.outvars[0].aval.shape)
     return None
 
@@ -361,15 +366,6 @@ def _times_one(eqn, site):
 def _over_one(eqn, site):
     x, y = eqn.invars
     return site.broadcast(x, eqn.outvars[0].aval.shape) if site.fill(y) == 1 else None
-
-
-@register_rule(add_p)
-def _plus_zero(eqn, site):
-    x, y = eqn.invars
-    for kept, zero in ((x, y), (y, x)):
-        if site.fill(zero) == 0:
-            return site.broadcast(kept, eqn.outvars[0].aval.shape)
-    return None
 
 
 @register_rule(sub_p)
@@ -431,17 +427,16 @@ _ELEMENTWISE_RULES.extend([_drop_broadcasts, _scalar_for_uniform_constant])
 # ---- operations that undo each other or do nothing ----
 
 
-@register_rule(neg_p)
-def _neg_of_neg(eqn, site):
-    producer = site.producer(eqn.invars[0])
-    return producer.invars[0] if producer is not None and producer.prim is neg_p else None
+# each primitive's inverse: exp(log(x)) is x for x > 0 but nan for x < 0 (see
+# the module's notes on exactness)
+_INVERSE = {neg_p: neg_p, exp_p: log_p, log_p: exp_p}
 
 
-@register_rule(exp_p)
-def _exp_of_log(eqn, site):
-    # x for x > 0, nan for x < 0: see the module's notes on exactness
+@register_rule(neg_p, exp_p, log_p)
+def _of_inverse(eqn, site):
     producer = site.producer(eqn.invars[0])
-    return producer.invars[0] if producer is not None and producer.prim is log_p else None
+    inverse = _INVERSE[eqn.prim]
+    return producer.invars[0] if producer is not None and producer.prim is inverse else None
 
 
 @register_rule(exp_p)
@@ -472,12 +467,6 @@ def _negated_scaling(eqn, site):
         if number and isinstance(k.value, (int, float, np.integer, np.floating)):
             return site.bind(mul_p, Literal(-k.value), x)
     return None
-
-
-@register_rule(log_p)
-def _log_of_exp(eqn, site):
-    producer = site.producer(eqn.invars[0])
-    return producer.invars[0] if producer is not None and producer.prim is exp_p else None
 
 
 @register_rule(reduce_sum_p)
