@@ -58,8 +58,9 @@ def _no_closure(outs, args, name):
 # ---- custom_jvp_call: fun, with the user's JVP rule ----
 
 
-def _custom_jvp_jvp(primals, tangents, *, fun, jvp):
-    closures = getattr(jvp, "closures", 0)  # the last operands, for a staged call
+def _custom_jvp_jvp(primals, tangents, *, fun, jvp, closures=0):
+    # ``closures``: how many of the last operands are values that a staged
+    # call's function closes over (a parameter only where there are some)
     if closures and any(t is not None for t in tangents[len(tangents) - closures :]):
         if all(t is None for t in tangents[: len(tangents) - closures]):
             # only a closed-over value varies: as eagerly, the function is differentiated
@@ -71,15 +72,14 @@ def _custom_jvp_jvp(primals, tangents, *, fun, jvp):
     return checked[: len(outs)], checked[len(outs) :]
 
 
-def _custom_jvp_batch(prim, vals, dims, *, fun, jvp):
+def _custom_jvp_batch(prim, vals, dims, *, fun, jvp, **closures):
     fun_b = vmap_flat(fun, dims)
     jvp_b = vmap_flat(lambda *args: _concat(jvp(*_halves(args))), tuple(dims) * 2)
 
     def rule_b(primals, tangents):
         return _halves(jvp_b(*primals, *tangents))
 
-    rule_b.closures = getattr(jvp, "closures", 0)
-    outs = prim.bind(*vals, fun=fun_b, jvp=rule_b)
+    outs = prim.bind(*vals, fun=fun_b, jvp=rule_b, **closures)
     return outs, (0,) * len(outs)
 
 
@@ -95,8 +95,8 @@ def _halves(values):
 
 custom_jvp_call_p = Primitive(
     "custom_jvp_call",
-    impl=lambda xp, *args, fun, jvp: _outputs(fun, args),
-    shape=lambda *avals, fun, jvp: trace_shapes(fun, avals),
+    impl=lambda xp, *args, fun, jvp, closures=0: _outputs(fun, args),
+    shape=lambda *avals, fun, jvp, closures=0: trace_shapes(fun, avals),
     jvp=_custom_jvp_jvp,
     # no VJP rule: reverse mode linearizes the user's JVP rule and transposes it
     batch=_custom_jvp_batch,
@@ -118,7 +118,7 @@ class _InsideFwd(threading.local):
 _inside_fwd = _InsideFwd()
 
 
-def _recorded_fwd(*args, fun, fwd, bwd, n_out):
+def _recorded_fwd(*args, fun, fwd, bwd, n_out, closures=0):
     # While fwd runs for a tape, a forward mode meeting a custom_vjp function
     # (fwd calling the function itself, under hessian or hvp) differentiates
     # its plain function rather than refusing.
@@ -129,8 +129,8 @@ def _recorded_fwd(*args, fun, fwd, bwd, n_out):
         _inside_fwd.depth -= 1
 
 
-def _custom_vjp_vjp(cts, ans, *args, needs, fun, fwd, bwd, n_out):
-    closures = getattr(bwd, "closures", 0)  # the last operands, for a staged call
+def _custom_vjp_vjp(cts, ans, *args, needs, fun, fwd, bwd, n_out, closures=0):
+    # ``closures``: as for custom_jvp_call
     if closures and any(needs[len(needs) - closures :]):
         if not any(needs[: len(needs) - closures]):
             # only a closed-over value varies: as eagerly, the function is differentiated
@@ -141,13 +141,13 @@ def _custom_vjp_vjp(cts, ans, *args, needs, fun, fwd, bwd, n_out):
     return tuple(c if need else None for c, need in zip(bwd(list(residuals), cts_out), needs))
 
 
-def _custom_vjp_jvp(primals, tangents, *, fun, fwd, bwd, n_out):
+def _custom_vjp_jvp(primals, tangents, *, fun, fwd, bwd, n_out, closures=0):
     # The user-facing wrapper refuses a direct jvp; a rule reaching here
     # differentiates the function itself.
     return jvp_flat(fun, primals, tangents)
 
 
-def _custom_vjp_batch(prim, vals, dims, *, fun, fwd, bwd, n_out):
+def _custom_vjp_batch(prim, vals, dims, *, fun, fwd, bwd, n_out, **closures):
     fun_b = vmap_flat(fun, dims)
     fwd_b = vmap_flat(fwd, dims)
 
@@ -163,14 +163,14 @@ def _custom_vjp_batch(prim, vals, dims, *, fun, fwd, bwd, n_out):
             reduce_sum(c, (0,)) if d is None and c is not None else c for c, d in zip(cts_in, dims)
         ]
 
-    outs = prim.bind(*vals, fun=fun_b, fwd=fwd_b, bwd=bwd_b, n_out=n_out)
+    outs = prim.bind(*vals, fun=fun_b, fwd=fwd_b, bwd=bwd_b, n_out=n_out, **closures)
     return outs, (0,) * len(outs)
 
 
 custom_vjp_call_p = Primitive(
     "custom_vjp_call",
-    impl=lambda xp, *args, fun, fwd, bwd, n_out: _outputs(fun, args),
-    shape=lambda *avals, fun, fwd, bwd, n_out: trace_shapes(fun, avals),
+    impl=lambda xp, *args, fun, fwd, bwd, n_out, closures=0: _outputs(fun, args),
+    shape=lambda *avals, fun, fwd, bwd, n_out, closures=0: trace_shapes(fun, avals),
     jvp=_custom_vjp_jvp,
     vjp=_custom_vjp_vjp,
     batch=_custom_vjp_batch,
@@ -375,7 +375,9 @@ class custom_jvp(_CustomRule):
                 fun_flat, rule_flat, closures = _closure_converted(fun_flat, rule_flat, flat)
             finally:
                 _converting.ids.discard(id(self))
-        outs = custom_jvp_call_p.bind(*flat, *closures, fun=fun_flat, jvp=rule_flat)
+        outs = custom_jvp_call_p.bind(
+            *flat, *closures, fun=fun_flat, jvp=rule_flat, **_counted(closures)
+        )
         return tree_unflatten(structure.out, list(outs))
 
 
@@ -424,7 +426,6 @@ def _closure_converted(fun_flat, rule_flat, flat) -> tuple:
         return outs[: len(outs) // 2], outs[len(outs) // 2 :]
 
     fun.__name__, rule.__name__ = fun_flat.__name__, rule_flat.__name__
-    rule.closures = len(closures)  # operands whose derivative the user's rule cannot give
     return fun, rule, closures
 
 
@@ -474,7 +475,6 @@ def _vjp_closure_converted(fun_flat, fwd_flat, bwd_flat, flat, structure) -> tup
         fwd_flat.__name__,
         bwd_flat.__name__,
     )
-    bwd.closures = k  # operands whose cotangent the user's rule cannot give
     return fun, fwd, bwd, closures
 
 
@@ -663,9 +663,21 @@ class custom_vjp(_CustomRule):
             finally:
                 _converting.ids.discard(id(self))
         outs = custom_vjp_call_p.bind(
-            *flat, *closures, fun=fun_flat, fwd=fwd_flat, bwd=bwd_flat, n_out=_NOut(structure)
+            *flat,
+            *closures,
+            fun=fun_flat,
+            fwd=fwd_flat,
+            bwd=bwd_flat,
+            n_out=_NOut(structure),
+            **_counted(closures),
         )
         return tree_unflatten(structure.out, list(outs[: structure.n_out]))
+
+
+def _counted(closures) -> dict:
+    """The ``closures`` parameter of a staged call that takes closed-over
+    values as its last operands (none otherwise: the program prints as before)."""
+    return {"closures": len(closures)} if closures else {}
 
 
 def _rules_matter(values) -> bool:

@@ -592,3 +592,20 @@ def test_a_custom_rule_closing_over_a_dead_tracer_says_to_pass_the_value_as_an_a
     ):
         ft.grad(scaled)(2.0)
     assert ft.grad(lambda u: u * 3.0)(2.0) == 3.0  # nothing was left behind
+
+
+def test_a_staged_custom_vjp_under_vmap_keeps_the_derivative_of_what_it_closes_over():
+    # the count of closed-over operands was an attribute of bwd, which vmap's
+    # batched bwd did not carry: the closed-over weight's cotangent was dropped
+    def outer(w, xs):
+        @ft.custom_vjp
+        def f(x):
+            return x * w
+
+        f.defvjp(lambda x: (x * w, None), lambda r, ct: (ct * w,))
+        return fnp.sum(ft.vmap(f)(xs))
+
+    xs = np.arange(3.0)
+    assert ft.grad(outer)(2.0, xs) == 3.0
+    assert ft.jit(ft.grad(outer))(2.0, xs) == 3.0
+    assert ft.grad(ft.jit(outer))(2.0, xs) == 3.0
