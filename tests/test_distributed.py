@@ -304,6 +304,20 @@ def test_shard_of_arrays_of_different_lengths_raises():
         shard({"x": np.ones(3), "y": np.ones(4)})
 
 
+def test_data_parallel_step_with_assignment_into_a_parameter_is_value_and_grad():
+    # the gradient was read from the handle after loss moved it: zeros
+    def loss(w, batch):
+        w[0] = w[0] * 3.0
+        return fnp.mean(batch["x"] @ w)
+
+    batch = {"x": np.eye(2)}
+    value, grads = data_parallel_value_and_grad(loss)(np.ones(2), batch)
+    expected_value, expected_grads = ft.value_and_grad(loss)(np.ones(2), batch)
+    assert value == expected_value
+    np.testing.assert_allclose(grads, expected_grads)
+    np.testing.assert_allclose(grads, [1.5, 0.5])
+
+
 def test_data_parallel_step_on_one_rank_is_value_and_grad(rng):
     params = {"w": rng.standard_normal(3), "b": 0.5}
     batch = {"x": rng.standard_normal((5, 3)), "y": rng.standard_normal(5)}

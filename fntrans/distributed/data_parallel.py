@@ -121,9 +121,11 @@ def _weighted_value_and_grad(loss, params, batch, count: int):
     if count == 0:  # the mean of no examples is nan: contribute nothing instead
         zeros = [constants.zeros_like(leaf) for leaf in leaves]
         dtype = np.result_type(*(dtype_of(leaf) for leaf in leaves))
-        return np.zeros((), dtype), tree_unflatten(treedef, zeros)
+        return constants.full((), 0, dtype, like=leaves[0]), tree_unflatten(treedef, zeros)
     with new_interpreter(Tape(_NAME), leaves) as tape:
         inputs = [tape.new_input(leaf) for leaf in leaves]
+        # the inputs' nodes now: assigning into a parameter inside loss moves its handle
+        nodes = [t.node for t in inputs]
         out = loss(tree_unflatten(treedef, inputs), batch)
         _check_scalar(out)
     own = tape.is_own(out)
@@ -133,8 +135,8 @@ def _weighted_value_and_grad(loss, params, batch, count: int):
         seed = constants.full(shape_of(value), count, dtype_of(value), like=value)
         cts = tape.backward([out.node], [seed], keep=False)
     grads = [
-        constants.zeros_like(leaf) if cts.get(t.node) is None else cts[t.node]
-        for t, leaf in zip(inputs, leaves)
+        constants.zeros_like(leaf) if cts.get(node) is None else cts[node]
+        for node, leaf in zip(nodes, leaves)
     ]
     return value * count, tree_unflatten(treedef, grads)
 
