@@ -36,6 +36,7 @@ from fntrans.distributed import (
     shard,
     shard_slice,
 )
+from fntrans.distributed._comm import world
 from fntrans.test_util import check_grads
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -249,7 +250,15 @@ def test_a_communicator_that_is_not_one_raises():
         psum(np.ones(2), comm="world")
 
 
-def test_without_mpi4py_one_process_is_a_world_of_one(monkeypatch):
+@pytest.fixture
+def fresh_world():
+    """The world looked up again (it is cached), and again after the test."""
+    world.cache_clear()
+    yield
+    world.cache_clear()
+
+
+def test_without_mpi4py_one_process_is_a_world_of_one(monkeypatch, fresh_world):
     monkeypatch.setitem(sys.modules, "mpi4py", None)  # `import mpi4py` raises ImportError
     for variable in ("PMI_SIZE", "OMPI_COMM_WORLD_SIZE", "MV2_COMM_WORLD_SIZE"):
         monkeypatch.delenv(variable, raising=False)
@@ -259,7 +268,7 @@ def test_without_mpi4py_one_process_is_a_world_of_one(monkeypatch):
     assert value == 2.0 and grads == 1.0
 
 
-def test_without_mpi4py_a_process_started_by_mpiexec_raises(monkeypatch):
+def test_without_mpi4py_a_process_started_by_mpiexec_raises(monkeypatch, fresh_world):
     monkeypatch.setitem(sys.modules, "mpi4py", None)
     monkeypatch.setenv("PMI_SIZE", "4")
     with pytest.raises(ImportError, match=re.escape("fntrans.distributed needs mpi4py")):

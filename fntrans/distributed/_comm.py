@@ -8,6 +8,7 @@ identity, so code written for several ranks also runs (and is tested) alone.
 
 from __future__ import annotations
 
+import functools
 import os
 
 # set by MPI launchers in every process they start (MPICH's Hydra, Open MPI, MVAPICH)
@@ -32,6 +33,7 @@ class SingleProcess:
 SINGLE_PROCESS = SingleProcess()
 
 
+@functools.cache  # a failed import costs tens of microseconds, on every collective
 def world():
     """``MPI.COMM_WORLD``, or ``SINGLE_PROCESS`` where mpi4py is missing and
     no MPI launcher started this process."""
