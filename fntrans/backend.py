@@ -140,18 +140,6 @@ def current_module() -> object:
 
 
 @contextlib.contextmanager
-def transform_module(module):
-    """Makes ``module`` the backend of arrays made from nothing while a
-    transform runs (its interpreter sets it from its inputs)."""
-    previous = _defaults.transform
-    _defaults.transform = module
-    try:
-        yield
-    finally:
-        _defaults.transform = previous
-
-
-@contextlib.contextmanager
 def using_module(module):
     """Makes ``module`` this thread's default for new arrays while the context lasts."""
     previous = _defaults.module

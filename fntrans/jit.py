@@ -201,9 +201,7 @@ class Lowered:
 def _leaf_key(x):
     """What about a leaf the generated code depends on: its type, shape and
     dtype (None for what cannot be traced)."""
-    t = type(x)
-    if t is np.ndarray:
-        return (x.shape, x.dtype)
+    t = type(x)  # (a NumPy array's key is made inline by the caller)
     if t in _SCALARS:
         return t
     if isinstance(x, Tracer):
@@ -357,14 +355,14 @@ class Jitted:
             labels,
         )
         program.ir.out_names = out_tree[1]
-        traced = [i for i, x in enumerate(leaves) if isinstance(x, Tracer)] or None
+        traced = any(isinstance(x, Tracer) for x in leaves)
         return program, out_tree[0], donated, traced
 
     def __call__(self, *args, **kwargs):
         (program, out_tree, donated, traced), leaves = self._program(args, kwargs)
         for i in donated:
             leaves[i] = _donatable(leaves[i], leaves)
-        if traced is None:  # which leaves are tracers is part of the signature
+        if not traced:  # whether leaves are tracers is part of the signature
             outs = program.fn(*leaves)
         else:
             outs = jit_call_p.bind(*leaves, program=program)

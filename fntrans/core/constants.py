@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from fntrans.backend import known_module
+from fntrans.backend import current_module, known_module
 from fntrans.core.aval import dtype_of, shape_of
-from fntrans.core.interpreter import current_module
 from fntrans.core.tracer import Tracer
 
 

@@ -49,7 +49,8 @@ class Interpreter:
         self.alive = False
         self.origin = None  # (filename, line, function) of the user's code that applied it
         # the array module of its inputs, where arrays made from nothing go
-        self.backend = backend.current_module()
+        # (set when new_interpreter pushes it)
+        self.backend = None
 
     def process_primitive(self, prim, args, params):
         raise NotImplementedError
@@ -99,7 +100,7 @@ class new_interpreter:  # noqa: N801 - used as a function: ``with new_interprete
     def __enter__(self) -> Interpreter:
         interp = self.interp
         stack = _state.stack
-        interp.backend = _backend_of(self.inputs, stack)
+        interp.backend = _backend_of(self.inputs)
         interp.origin = user_location()
         interp.level = len(stack)
         interp.alive = True
@@ -125,7 +126,7 @@ class new_interpreter:  # noqa: N801 - used as a function: ``with new_interprete
                 raise hidden.with_traceback(exc_info[2]) from None
 
 
-def _backend_of(inputs, stack):
+def _backend_of(inputs):
     found = _module_among(inputs) if inputs else None
     return backend.current_module() if found is None else found
 
@@ -143,12 +144,6 @@ def _module_among(values):
         if found is not None:
             return found
     return None
-
-
-def current_module() -> object:
-    """The array module where arrays made from nothing go now: the innermost
-    transform's backend, or outside transforms this thread's default."""
-    return backend.current_module()
 
 
 def tracing(values) -> list:

@@ -42,14 +42,10 @@ from fntrans.core.primitive import Primitive
 from fntrans.distributed import _transport
 from fntrans.distributed._comm import resolve
 from fntrans.distributed._faults import check_same_arguments
+from fntrans.primitives._util import elementwise_batch
 from fntrans.primitives.elementwise import eq, select
 from fntrans.primitives.shape import move_axis
 from fntrans.tree.pytrees import tree_flatten, tree_unflatten
-
-
-def _same_batch(prim, vals, dims, **params):
-    # elementwise across ranks: a batch axis is one more axis of the data
-    return prim.bind(vals[0], **params), dims[0]
 
 
 def _batch_first(prim, vals, dims, *, axis, **params):
@@ -67,7 +63,7 @@ psum_p = Primitive(
         psum_p.bind(tangents[0], comm=comm),
     ),
     transpose=lambda ct, x, *, comm: (psum_p.bind(ct, comm=comm),),
-    batch=_same_batch,
+    batch=elementwise_batch,  # across ranks, a batch axis is one more data axis
 )
 
 
@@ -84,7 +80,7 @@ pmean_p = Primitive(
         pmean_p.bind(tangents[0], comm=comm),
     ),
     transpose=lambda ct, x, *, comm: (pmean_p.bind(ct, comm=comm),),
-    batch=_same_batch,
+    batch=elementwise_batch,  # across ranks, a batch axis is one more data axis
 )
 
 # ---- pmax and pmin ----
@@ -114,7 +110,7 @@ def _extremum(name: str, op: str):
         shape=lambda x, *, comm: x,
         jvp=jvp,
         vjp=vjp,
-        batch=_same_batch,
+        batch=elementwise_batch,  # across ranks, a batch axis is one more data axis
     )
     return prim
 
@@ -209,7 +205,7 @@ broadcast_p = Primitive(
         broadcast_p.bind(tangents[0], comm=comm, root=root),
     ),
     transpose=_broadcast_transpose,
-    batch=_same_batch,
+    batch=elementwise_batch,  # across ranks, a batch axis is one more data axis
 )
 
 # ---- the functions users call, on pytrees ----

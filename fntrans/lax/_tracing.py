@@ -18,17 +18,17 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from fntrans._flat_transforms import trace_closed
+from fntrans._flat_transforms import jvp_outputs, pull_back, trace_closed
 from fntrans.core import constants
 from fntrans.core.aval import ShapedArray, aval_of, dtype_of, is_inexact, shape_of
 from fntrans.core.interpreter import new_interpreter
 from fntrans.core.ir import IR, Var, eval_ir
 from fntrans.core.primitive import Undefined
 from fntrans.core.tracer import Tracer
+from fntrans.interpreters.ad_util import instantiate
 from fntrans.interpreters.batching import Batch, BatchTracer
 from fntrans.interpreters.codegen import generate
 from fntrans.interpreters.jvp import JVP, JVPTracer
-from fntrans.interpreters.reverse import Tape
 from fntrans.primitives.broadcasting import broadcast_to
 from fntrans.primitives.elementwise import convert_element_type
 from fntrans.primitives.shape import move_axis
@@ -149,6 +149,13 @@ def as_operand(x):
     return constants.asarray(x)
 
 
+def split_operands(args, first: int, second: int) -> tuple[list, list, list]:
+    """A loop primitive's operands as its three runs: ``first`` values (a
+    body's constants), ``second`` values, and the rest."""
+    n = first + second
+    return list(args[:first]), list(args[first:n]), list(args[n:])
+
+
 def inexact(avals) -> tuple:
     return tuple(is_inexact(a.dtype) for a in avals)
 
@@ -163,13 +170,8 @@ def _jvp_program(program: Program, nonzero) -> Program:
                 JVPTracer(interp, p, next(tangents)) if nz else p for p, nz in zip(primals, nonzero)
             ]
             outs = eval_ir(program, *inputs)
-        values, dots = [], []
-        for o in outs:
-            own = isinstance(o, JVPTracer) and o._interp is interp
-            values.append(o.primal if own else o)
-            if is_inexact(dtype_of(o)):
-                dots.append(o.tangent if own else constants.zeros_like(o))
-        return values + dots
+        values, dots = jvp_outputs(interp, outs)
+        return values + [d for d, v in zip(dots, values) if is_inexact(dtype_of(v))]
 
     tangent_avals = [a for a, nz in zip(program.in_avals, nonzero) if nz]
     return trace(fun, program.in_avals + tangent_avals)[0]
@@ -181,15 +183,8 @@ def _vjp_program(program: Program, needs, ct_mask) -> Program:
     def fun(*args):
         primals, given = args[:n], iter(args[n:])
         cts = [next(given) if m else None for m in ct_mask]
-        with new_interpreter(Tape("lax"), primals) as tape:
-            inputs = [tape.new_input(p) if need else p for p, need in zip(primals, needs)]
-            nodes = [t.node if need else None for t, need in zip(inputs, needs)]
-            outs = eval_ir(program, *inputs)
-        out_nodes = [o.node if tape.is_own(o) else None for o in outs]
-        acc = tape.backward(out_nodes, cts, keep=False)
-        return [
-            _instantiate(acc.get(node), p) for node, p, need in zip(nodes, primals, needs) if need
-        ]
+        cts_in = pull_back(lambda *a: eval_ir(program, *a), primals, needs, cts)
+        return [instantiate(ct, p) for ct, p, need in zip(cts_in, primals, needs) if need]
 
     ct_avals = [a for a, m in zip(program.out_avals, ct_mask) if m]
     return trace(fun, program.in_avals + ct_avals)[0]
@@ -212,10 +207,6 @@ def transpose_from_vjp(vjp: Callable) -> Callable:
 def zeros_for(ct, aval, like):
     """A cotangent, zeros of ``aval`` (on ``like``'s backend) for a symbolic zero."""
     return constants.full(aval.shape, 0, aval.dtype, like=like) if ct is None else ct
-
-
-def _instantiate(ct, like):
-    return constants.zeros_like(like) if ct is None else ct
 
 
 def _batched_program(program: Program, batched, size, force) -> tuple[Program, tuple]:

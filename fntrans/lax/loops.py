@@ -25,6 +25,7 @@ from fntrans.lax._tracing import (
     batch_leading,
     inexact,
     join_closures,
+    split_operands,
     tangents_above_primals,
     trace,
 )
@@ -35,13 +36,8 @@ from fntrans.primitives.shape import reshape
 from fntrans.tree import tree_leaves
 
 
-def _split(args, cond_nconsts, body_nconsts):
-    n = cond_nconsts + body_nconsts
-    return list(args[:cond_nconsts]), list(args[cond_nconsts:n]), list(args[n:])
-
-
 def _while_impl(xp, *args, cond, body, cond_nconsts, body_nconsts):
-    cond_consts, body_consts, carry = _split(args, cond_nconsts, body_nconsts)
+    cond_consts, body_consts, carry = split_operands(args, cond_nconsts, body_nconsts)
     while cond.run(xp, *cond_consts, *carry)[0]:
         carry = body.run(xp, *body_consts, *carry)
     return tuple(carry)
@@ -52,8 +48,8 @@ def _while_shape(*avals, cond, body, cond_nconsts, body_nconsts):
 
 
 def _while_jvp(primals, tangents, *, cond, body, cond_nconsts, body_nconsts):
-    cond_consts, body_consts, carry = _split(primals, cond_nconsts, body_nconsts)
-    _, const_dots, carry_dots = _split(tangents, cond_nconsts, body_nconsts)
+    cond_consts, body_consts, carry = split_operands(primals, cond_nconsts, body_nconsts)
+    _, const_dots, carry_dots = split_operands(tangents, cond_nconsts, body_nconsts)
     # every inexact carry gets a tangent: the body may give one to a carry that starts without
     const_nonzero = tuple(t is not None for t in const_dots)
     carry_nonzero = inexact(aval_of(c) for c in carry)
@@ -96,12 +92,11 @@ def _while_transpose(ct, *args, **params):
 
 def _while_batch(prim, vals, dims, *, cond, body, cond_nconsts, body_nconsts):
     size = next(v.shape[d] for v, d in zip(vals, dims) if d is not None)
-    cond_consts, body_consts, carry = _split(
+    cond_consts, body_consts, carry = split_operands(
         [batch_leading(v, d) for v, d in zip(vals, dims)], cond_nconsts, body_nconsts
     )
-    cond_b, const_b, carry_b = (
-        tuple(d is not None for d in part) for part in _split(dims, cond_nconsts, body_nconsts)
-    )
+    parts = split_operands(dims, cond_nconsts, body_nconsts)
+    cond_b, const_b, carry_b = (tuple(d is not None for d in part) for part in parts)
     while True:  # a carry the body batches is batched from the start
         out_b = body.batched(const_b + carry_b, size)[1]
         grown = tuple(a or b for a, b in zip(carry_b, out_b))

@@ -22,6 +22,7 @@ from fntrans.lax._tracing import (
     as_operand,
     batch_leading,
     inexact,
+    split_operands,
     tangents_above_primals,
     trace,
     transpose_from_vjp,
@@ -33,13 +34,8 @@ from fntrans.primitives.shape import move_axis
 from fntrans.tree import tree_flatten, tree_unflatten
 
 
-def _split(args, n_consts, n_carry):
-    n = n_consts + n_carry
-    return list(args[:n_consts]), list(args[n_consts:n]), list(args[n:])
-
-
 def _scan_impl(xp, *args, body, n_consts, n_carry, length, reverse, unroll):
-    consts, carry, xs = _split(args, n_consts, n_carry)
+    consts, carry, xs = split_operands(args, n_consts, n_carry)
     steps = range(length - 1, -1, -1) if reverse else range(length)
     ys = []
     for i in steps:
@@ -63,8 +59,8 @@ def _scan_shape(*avals, body, n_consts, n_carry, length, reverse, unroll):
 
 
 def _scan_jvp(primals, tangents, *, body, n_consts, n_carry, **params):
-    consts, carry, xs = _split(primals, n_consts, n_carry)
-    const_dots, carry_dots, x_dots = _split(tangents, n_consts, n_carry)
+    consts, carry, xs = split_operands(primals, n_consts, n_carry)
+    const_dots, carry_dots, x_dots = split_operands(tangents, n_consts, n_carry)
     # every inexact carry gets a tangent: a step may give one to a carry that starts without
     const_nz = tuple(t is not None for t in const_dots)
     carry_nz = inexact(aval_of(c) for c in carry)
@@ -106,9 +102,9 @@ def _scan_jvp(primals, tangents, *, body, n_consts, n_carry, **params):
 
 
 def _scan_vjp(cts, ans, *args, needs, body, n_consts, n_carry, length, reverse, unroll):
-    consts, init, xs = _split(args, n_consts, n_carry)
+    consts, init, xs = split_operands(args, n_consts, n_carry)
     body_like = args[0] if args else None  # where the zeros go
-    need_c, need_k, need_x = (tuple(n) for n in _split(needs, n_consts, n_carry))
+    need_c, need_k, need_x = (tuple(n) for n in split_operands(needs, n_consts, n_carry))
     carry_diff = inexact(aval_of(c) for c in init)
     y_diff = inexact(body.out_avals[n_carry:])
     n_y = len(y_diff)
@@ -207,8 +203,8 @@ def _backward_body(body, n_consts, n_carry, need_c, carry_diff, need_x, y_diff) 
 
 def _scan_batch(prim, vals, dims, *, body, n_consts, n_carry, length, reverse, unroll):
     size = next(v.shape[d] for v, d in zip(vals, dims) if d is not None)
-    consts, carry, xs = _split(vals, n_consts, n_carry)
-    const_d, carry_d, x_d = _split(dims, n_consts, n_carry)
+    consts, carry, xs = split_operands(vals, n_consts, n_carry)
+    const_d, carry_d, x_d = split_operands(dims, n_consts, n_carry)
     consts = [batch_leading(c, d) for c, d in zip(consts, const_d)]
     carry = [batch_leading(c, d) for c, d in zip(carry, carry_d)]
     # the batch axis of xs goes second, so that each step's slice has it first
