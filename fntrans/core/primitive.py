@@ -140,6 +140,15 @@ class Primitive:
         return self.bind(*primals, **params), None
 
 
+def plain_ufunc(eqn):
+    """The ufunc that equation ``eqn`` is one call of (its primitive's ``impl``
+    names it, and it has no parameters and no ``emit`` of its own), or None:
+    what jit's code generator calls directly, with ``out=`` where it may."""
+    if eqn.params or eqn.prim.emit is not None:
+        return None
+    return getattr(eqn.prim.unchecked_impl, "ufunc", None)
+
+
 # the params of the bindings that have none: shared, and never modified
 _NO_PARAMS = {}
 

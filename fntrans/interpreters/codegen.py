@@ -20,6 +20,7 @@ import numpy as np
 
 from fntrans.core.config import config
 from fntrans.core.ir import IR, Literal
+from fntrans.core.primitive import plain_ufunc
 
 _counter = itertools.count()
 _INLINE = (bool, int, str, type(None))
@@ -196,8 +197,8 @@ def _scalar_body(ir: IR, writer: _Writer) -> list[str] | None:
     if not ir.eqns or not all(_is_float64_scalar(v.aval) for v in variables):
         return None
     for eqn in ir.eqns:
-        ufunc = getattr(eqn.prim.unchecked_impl, "ufunc", None)
-        if ufunc is None or eqn.params or eqn.prim.emit is not None:
+        ufunc = plain_ufunc(eqn)
+        if ufunc is None:
             return None
         if ufunc.__name__ not in _BINARY_OPERATORS and ufunc.__name__ not in _MATH:
             return None
@@ -236,8 +237,8 @@ def _one_line(eqn, args, out_position, computed, numbers, scipy) -> str | None:
         if any(v in numbers for v in eqn.invars if type(v) is not Literal):
             return None
         return emit("np", *args, **eqn.params)
-    ufunc = getattr(eqn.prim.unchecked_impl, "ufunc", None)
-    if ufunc is None or eqn.params:
+    ufunc = plain_ufunc(eqn)
+    if ufunc is None:
         return None
     name = ufunc.__name__
     if getattr(np, name, None) is not ufunc:

@@ -7,6 +7,7 @@ import math
 
 import numpy as np
 
+from fntrans.core.primitive import plain_ufunc
 from fntrans.primitives.broadcasting import reduce_sum_p
 from fntrans.primitives.elementwise import convert_element_type_p, select_p
 
@@ -40,8 +41,8 @@ def operation(eqn) -> str | None:
         return "convert"
     if prim is reduce_sum_p:
         return "reduce_sum"
-    ufunc = getattr(prim.unchecked_impl, "ufunc", None)
-    if ufunc is None or eqn.params or prim.emit is not None or ufunc.__name__ not in UFUNCS:
+    ufunc = plain_ufunc(eqn)
+    if ufunc is None or ufunc.__name__ not in UFUNCS:
         return None
     return ufunc.__name__
 

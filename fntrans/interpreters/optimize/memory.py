@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from fntrans.core.ir import IR, Literal
+from fntrans.core.primitive import plain_ufunc
 
 
 def computes_in_place(eqn) -> bool:
     """Whether ``eqn`` is a NumPy-style ufunc call that can take ``out=``
     (and so also makes a new array of its own when it does not)."""
-    return getattr(eqn.prim.unchecked_impl, "ufunc", None) is not None and not eqn.prim.emit
+    return plain_ufunc(eqn) is not None
 
 
 def plan_memory(ir: IR, donated=()) -> dict[int, int]:
