@@ -30,7 +30,7 @@ from fntrans.numpy._util import (
     assignable,
     copied,
     diagonal_indices,
-    holds_device_array,
+    holds_traced_or_device_array,
     holds_tracer,
     stack_nested,
 )
@@ -49,14 +49,16 @@ def array(object, dtype=None, copy: bool = True, ndmin: int = 0, *, like=None):
     >>> ft.grad(lambda x: fnp.sum(fnp.array([x, 2 * x, 3.0])))(1.0)
     np.float64(3.0)
     """
-    if holds_tracer(object) or (type(object) in (list, tuple) and holds_device_array(object)):
+    # a bare array of another backend is copied below, not stacked
+    nested = type(object) in (list, tuple)
+    if isinstance(object, Tracer) or (nested and holds_traced_or_device_array(object)):
         out = stack_nested(object, like)
         if dtype is not None:
             out = ew.convert_element_type(out, dtype=dtype)
         while out.ndim < ndmin:
             out = expand_dims(out, 0)
         # a copy is a new handle: assigning into it leaves the original as it was
-        return copied(out) if copy and out is object and isinstance(out, Tracer) else out
+        return copied(out) if copy and out is object else out
     # plain data stays a plain array of its backend (SciPy and friends can take
     # a NumPy one); to fill an array inside a transform, make it with fnp.zeros
     # or fnp.copy. An array is copied by its own module: CuPy refuses np.array.

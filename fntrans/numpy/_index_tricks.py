@@ -18,7 +18,12 @@ from fntrans.core.aval import aval_of, result_dtype
 from fntrans.core.tracer import Tracer
 from fntrans.numpy._creation import linspace
 from fntrans.numpy._joining import concatenate
-from fntrans.numpy._util import _first_array, asarray, holds_device_array, holds_tracer
+from fntrans.numpy._util import (
+    _first_array,
+    asarray,
+    holds_traced_or_device_array,
+    holds_tracer,
+)
 from fntrans.primitives import elementwise as ew
 from fntrans.primitives import shape as shp
 
@@ -57,13 +62,9 @@ class AxisConcatenator:
         self.axis, self.ndmin, self.trans1d = axis, ndmin, trans1d
 
     def __getitem__(self, key):
-        if (
-            not holds_tracer(key)
-            and not holds_device_array(key)
-            and not any(
-                isinstance(k, slice) and holds_tracer((k.start, k.stop, k.step))
-                for k in (key if isinstance(key, tuple) else (key,))
-            )
+        if not holds_traced_or_device_array(key) and not any(
+            isinstance(k, slice) and holds_tracer((k.start, k.stop, k.step))
+            for k in (key if isinstance(key, tuple) else (key,))
         ):
             return self._numpy[key]
         key = key if isinstance(key, tuple) else (key,)

@@ -35,12 +35,13 @@ def _first_array(obj):
     return obj if isinstance(obj, Tracer) or known_module(obj) is not None else None
 
 
-def holds_device_array(obj) -> bool:
-    """Whether ``obj`` is, or is a (nested) list or tuple holding, an array of
-    a backend other than NumPy (a CuPy array)."""
+def holds_traced_or_device_array(obj) -> bool:
+    """Whether ``obj`` is, or is a (nested) list or tuple holding, a traced
+    value or an array of a backend other than NumPy (a CuPy array): data that
+    NumPy cannot take as it is. One walk, for the common plain lists."""
     if type(obj) is list or type(obj) is tuple:
-        return any(holds_device_array(o) for o in obj)
-    return is_foreign(obj)
+        return any(holds_traced_or_device_array(o) for o in obj)
+    return isinstance(obj, Tracer) or is_foreign(obj)
 
 
 def stack_nested(obj, like=None):
@@ -71,7 +72,7 @@ def asarray(a, dtype=None, *, like=None):
         return constants.asarray(a, dtype=dtype, like=like)  # NumPy's like=: to like's backend
     if isinstance(a, (Tracer, np.ndarray)) or is_foreign(a):
         return a if dtype is None else convert_element_type(a, dtype=dtype)
-    if holds_tracer(a) or holds_device_array(a):
+    if holds_traced_or_device_array(a):
         out = stack_nested(a, like)
         return out if dtype is None else convert_element_type(out, dtype=dtype)
     return constants.asarray(a, dtype=dtype, like=like)
