@@ -262,7 +262,7 @@ def _is_basic(index) -> bool:
 
 def getitem_method(self, index):
     """``x[index]``; a basic index of a traced array gives a view that writes through."""
-    out = getitem(self, index_on_backend(self, index))
+    out = getitem(self, index)  # getitem moves host index arrays to self's backend
     if _is_basic(index) and len(np.shape(out)) >= 1:
         if not (type(out) is type(self) and out._interp is self._interp):
             out = self._interp.lift(out)  # a view of a constant array is assignable too

@@ -367,7 +367,8 @@ def split_index(index, like=None):
     """A NumPy index as ``(indexer, arrays)``: static items and index arrays.
 
     Boolean masks must be concrete; they become their ``nonzero()`` arrays.
-    Index lists become arrays on the backend of ``like`` (the indexed array).
+    Index lists and NumPy index arrays become arrays on the backend of
+    ``like`` (the indexed array).
     """
     if not isinstance(index, tuple):
         index = (index,)
@@ -379,8 +380,8 @@ def split_index(index, like=None):
             indexer.append(int(item))
         else:
             array = item
-            if isinstance(item, (list, tuple)) and like is not None:
-                array = constants.asarray(item, like=like)
+            if isinstance(item, (list, tuple, np.ndarray)) and like is not None:
+                array = constants.asarray(item, like=like)  # NumPy's stays as it is
             elif isinstance(item, (list, tuple, bool, np.bool_)):
                 array = np.asarray(item)
             if array.dtype == np.bool_:
