@@ -384,3 +384,14 @@ def test_a_float_assigned_into_an_integer_array_is_cast_where_nothing_differenti
     for transform in (ft.grad, lambda g: ft.vmap(ft.grad(g))):
         with pytest.raises(TypeError, match="carries a derivative into an integer array"):
             transform(f)(np.array([2.7]) if transform is not ft.grad else 2.7)
+
+
+def test_an_augmented_assignment_into_a_0d_array_keeps_numpys_casting_rule():
+    # only an element read with integers is NumPy's scalar; a 0-d array is not
+    def f(x):
+        y = fnp.zeros((), dtype=int)
+        y += x
+        return y * 1.0
+
+    with pytest.raises(TypeError, match="same_kind"):
+        ft.grad(f)(1.5)

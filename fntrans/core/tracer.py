@@ -24,9 +24,10 @@ class Tracer:
     ``None`` when abstract).
     """
 
-    # _base and _views exist only on arrays that are views or have views (see
-    # fntrans.numpy._assignment); they are never set on the hot path.
-    __slots__ = ("_interp", "_base", "_views", "__weakref__")
+    # _base and _views exist only on arrays that are views or have views, and
+    # _scalar on an element read with integers (NumPy gives a scalar there);
+    # see fntrans.numpy._assignment. They are never set on the hot path.
+    __slots__ = ("_interp", "_base", "_views", "_scalar", "__weakref__")
     # Let NumPy's binary operators defer to ours (``ndarray * tracer``).
     __array_priority__ = 1000
 

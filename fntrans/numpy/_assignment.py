@@ -263,7 +263,12 @@ def _is_basic(index) -> bool:
 def getitem_method(self, index):
     """``x[index]``; a basic index of a traced array gives a view that writes through."""
     out = getitem(self, index)  # getitem moves host index arrays to self's backend
-    if _is_basic(index) and len(np.shape(out)) >= 1:
+    if not _is_basic(index):
+        return out
+    if not np.shape(out):  # an element: NumPy's scalar, not a view
+        if isinstance(out, Tracer) and out is not self:
+            out._scalar = True
+    else:
         if not (type(out) is type(self) and out._interp is self._interp):
             out = self._interp.lift(out)  # a view of a constant array is assignable too
         out._base = (self, index)
@@ -311,7 +316,7 @@ def inplace(op):
         new = op(self, other)
         if new.dtype != self.dtype:
             if not np.can_cast(new.dtype, self.dtype, "same_kind"):
-                if not self.shape:
+                if getattr(self, "_scalar", False):
                     # ``x[i] += v`` reads a scalar, as NumPy does, whose ``+=``
                     # makes a new value (of the promoted dtype) that the
                     # assignment then casts
