@@ -23,14 +23,21 @@ def trace_shapes(fun, avals) -> tuple:
         return tuple(aval_of(o) for o in outs)
 
 
-def trace_closed(fun, avals, like=(), name: str = "closure") -> tuple:
-    """``(ir, closures)``: the program of ``fun`` on inputs of ``avals``, to run
-    later, whose last inputs stand for ``closures``: the traced values of
-    enclosing transforms that ``fun`` closes over (they were constants of the
-    program). ``like`` (arrays) gives the backend of the constants made."""
+def trace_program(fun, avals, like=(), name: str = "closure", names=None, labels=None):
+    """The program (IR) of ``fun``, a function of flat arrays returning a flat
+    list, on inputs of ``avals``, to run later. ``like`` (arrays or tracers)
+    gives the backend of the constants made; ``names`` name the inputs in
+    errors, ``labels`` in the program."""
     with new_interpreter(Staging(name, runs_later=True), list(like)) as staging:
-        inputs = [staging.new_input(a) for a in avals]
-        ir = staging.build(inputs, list(fun(*inputs)))
+        inputs = [staging.new_input(a, n) for a, n in zip(avals, names or [None] * len(avals))]
+        return staging.build(inputs, list(fun(*inputs)), labels)
+
+
+def trace_closed(fun, avals, like=(), name: str = "closure") -> tuple:
+    """``(ir, closures)``: ``trace_program``'s program, whose last inputs stand
+    for ``closures``: the traced values of enclosing transforms that ``fun``
+    closes over (they were constants of the program)."""
+    ir = trace_program(fun, avals, like, name)
     return ir, traced_constants_as_inputs(ir)
 
 

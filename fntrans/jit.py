@@ -19,17 +19,16 @@ import numpy as np
 import optree
 
 from fntrans import backend
-from fntrans._flat_transforms import jvp_flat, pull_back, vmap_flat
+from fntrans._flat_transforms import jvp_flat, pull_back, trace_program, vmap_flat
 from fntrans.core.aval import aval_of
 from fntrans.core.config import config
-from fntrans.core.interpreter import new_interpreter
 from fntrans.core.ir import IR, eval_ir, format_ir
 from fntrans.core.primitive import Primitive
 from fntrans.core.tracer import Tracer
 from fntrans.interpreters.codegen import generate
 from fntrans.interpreters.fusion import fuse
 from fntrans.interpreters.optimize import optimize, plan_memory
-from fntrans.interpreters.staging import Staging, input_names, output_names
+from fntrans.interpreters.staging import input_names, output_names
 from fntrans.tree import tree_flatten, tree_unflatten
 from fntrans.tree.pytrees import NAMESPACE, tree_paths
 
@@ -91,20 +90,10 @@ class Program:
         return eval_ir(self.ir, *args)
 
 
-def trace(fun: Callable, avals: Sequence, inputs=(), names=None, labels=None, name="jit") -> IR:
-    """The IR of ``fun`` (a function of flat arrays returning a flat list) on
-    abstract values ``avals``. ``inputs`` (arrays or tracers) give the
-    backend; ``names`` name the inputs in errors, ``labels`` in the program."""
-    with new_interpreter(Staging(name, runs_later=True), inputs) as staging:
-        tracers = [staging.new_input(a, n) for a, n in zip(avals, names or [None] * len(avals))]
-        outs = fun(*tracers)
-        return staging.build(tracers, list(outs), labels)
-
-
 def _compile(fun, avals, inputs, name, donated=(), names=None, labels=None) -> Program:
     module = backend.array_module(inputs) if inputs else np
     start = time.perf_counter()
-    traced = trace(fun, avals, inputs, names, labels, name)
+    traced = trace_program(fun, avals, inputs, name, names, labels)
     tracing = time.perf_counter() - start
     program = Program(name, traced, module, donated)
     program.seconds += tracing
@@ -515,4 +504,4 @@ def _donatable(x, leaves):
     return x
 
 
-__all__ = ["CacheInfo", "Jitted", "Lowered", "Program", "jit", "jit_call_p", "trace"]
+__all__ = ["CacheInfo", "Jitted", "Lowered", "Program", "jit", "jit_call_p"]
