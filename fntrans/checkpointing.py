@@ -50,7 +50,8 @@ class Recording:
         # the program runs one transform below the owner, except below a vmap
         # (that batches the program per example) and below staging (whose
         # values are abstract): then it is recorded on their tracers
-        below = None if isinstance(owner, Batch) or getattr(owner, "records", False) else owner
+        staged = getattr(owner, "records", False)
+        below = None if isinstance(owner, Batch) or staged else owner
         with new_interpreter(_ClosureTape(below), args) as tape:
             inputs = [tape.new_input(_below(a, below)) for a in args]
             input_nodes = [(t.node, t.primal) for t in inputs]
@@ -68,21 +69,21 @@ class Recording:
         # those transforms, also through a checkpoint nested in another)
         closures = [closure for closure, _ in free] + traced_constants_as_inputs(ir)
         self.ir = ir
-        # the outputs one transform below the owner, as the call's results are
-        self.first = tuple(
-            _below(o.primal if isinstance(o, Tracer) and o._interp is tape else o, below)
-            for o in outs
+        # staging writes the call into its program without evaluating it (the
+        # program's later runs replay the recording); and where fun closes over
+        # tracers of a transform above the owner (the recording of an enclosing
+        # checkpoint, a grad inside it), that transform processes the call, on
+        # values at its own level, not the owner's: replaying computes them there
+        replayed = staged or (owner is not None and tracing(list(args) + closures)[0] is not owner)
+        # else the outputs one transform below the owner, as the call's results are
+        self.first = (
+            None
+            if replayed
+            else tuple(
+                _below(o.primal if isinstance(o, Tracer) and o._interp is tape else o, below)
+                for o in outs
+            )
         )
-        if getattr(owner, "records", False):
-            # staging writes the call into its program without evaluating it:
-            # the program's later runs replay the recording
-            self.first = None
-        elif owner is not None and tracing(list(args) + closures)[0] is not owner:
-            # fun closes over tracers of a transform above the owner (the
-            # recording of an enclosing checkpoint, a grad inside it): that
-            # transform processes the call, on values at its own level, not
-            # the owner's; replaying the program computes them there
-            self.first = None
         return closures
 
     def evaluate(self, args):

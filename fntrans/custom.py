@@ -185,14 +185,19 @@ custom_vjp_call_p = Primitive(
 class _Structure:
     """Pytree structures of a call's outputs (and residuals), known once it runs."""
 
-    __slots__ = ("out", "res", "n_out", "avals")
+    __slots__ = ("out", "res", "avals")
 
     def __init__(self):
-        self.out = self.res = self.n_out = self.avals = None
+        self.out = self.res = self.avals = None
+
+    @property
+    def n_out(self) -> int | None:
+        """How many flat outputs the function has (None until it has run)."""
+        return None if self.avals is None else len(self.avals)
 
     def set_outputs(self, tree, avals) -> None:
         """The function's output type: its pytree structure and flat avals."""
-        self.out, self.avals, self.n_out = tree, avals, len(avals)
+        self.out, self.avals = tree, avals
 
 
 def _positional(fun, args, kwargs, has_defaults: bool):
