@@ -75,15 +75,12 @@ class Recording:
         # checkpoint, a grad inside it), that transform processes the call, on
         # values at its own level, not the owner's: replaying computes them there
         replayed = staged or (owner is not None and tracing(list(args) + closures)[0] is not owner)
-        # else the outputs one transform below the owner, as the call's results are
-        self.first = (
-            None
-            if replayed
-            else tuple(
+        self.first = None
+        if not replayed:  # the outputs one transform below the owner, as the call's are
+            self.first = tuple(
                 _below(o.primal if isinstance(o, Tracer) and o._interp is tape else o, below)
                 for o in outs
             )
-        )
         return closures
 
     def evaluate(self, args):
