@@ -20,8 +20,9 @@ from fntrans.distributed import _transport
 from fntrans.distributed._comm import resolve
 from fntrans.distributed._faults import check_same_arguments
 from fntrans.distributed.collectives import broadcast
+from fntrans.distributed.sharding import example_count
 from fntrans.interpreters.reverse import Tape
-from fntrans.tree.pytrees import leaf_names, tree_flatten, tree_unflatten
+from fntrans.tree.pytrees import tree_flatten, tree_unflatten
 
 _NAME = "data_parallel_value_and_grad"
 
@@ -102,16 +103,12 @@ def broadcast_params(params: Any, root: int = 0, comm=None) -> Any:
 
 
 def _example_count(batch) -> int:
-    leaves = tree_flatten(batch)[0]
-    lengths = [shape_of(leaf)[0] if shape_of(leaf) else None for leaf in leaves]
-    if not leaves or len(set(lengths)) != 1 or lengths[0] is None:
-        found = ", ".join(f"{name}: {n}" for name, n in zip(leaf_names(batch, "batch"), lengths))
-        raise ValueError(
-            f"{_NAME} counts the examples of a batch along the leading axis of its "
-            f"arrays, which must agree, but their leading lengths are {{{found}}} "
-            f"(None: a scalar)."
-        )
-    return lengths[0]
+    return example_count(
+        batch,
+        "batch",
+        f"{_NAME} counts the examples of a batch along the leading axis of its "
+        f"arrays, which must agree",
+    )
 
 
 def _weighted_value_and_grad(loss, params, batch, count: int):

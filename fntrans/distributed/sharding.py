@@ -49,12 +49,20 @@ def shard(data: Any, comm=None, *, strided: bool = False) -> Any:
     """
     comm = resolve(comm)
     leaves, treedef = tree_flatten(data)
+    count = example_count(
+        data, "data", "shard needs arrays whose leading axes count the same examples"
+    )
+    index = shard_slice(count, comm.Get_rank(), comm.Get_size(), strided)
+    return tree_unflatten(treedef, [leaf[index] for leaf in leaves])
+
+
+def example_count(tree, root: str, needs: str) -> int:
+    """How many examples ``tree``'s arrays hold: the leading length they all
+    share, or a ValueError that starts with ``needs`` and lists each leaf's
+    (``root`` names the tree)."""
+    leaves = tree_flatten(tree)[0]
     lengths = [shape_of(leaf)[0] if shape_of(leaf) else None for leaf in leaves]
     if not leaves or len(set(lengths)) != 1 or lengths[0] is None:
-        found = ", ".join(f"{name}: {n}" for name, n in zip(leaf_names(data, "data"), lengths))
-        raise ValueError(
-            f"shard needs arrays whose leading axes count the same examples, but their "
-            f"leading lengths are {{{found}}} (None: a scalar)."
-        )
-    index = shard_slice(lengths[0], comm.Get_rank(), comm.Get_size(), strided)
-    return tree_unflatten(treedef, [leaf[index] for leaf in leaves])
+        found = ", ".join(f"{name}: {n}" for name, n in zip(leaf_names(tree, root), lengths))
+        raise ValueError(f"{needs}, but their leading lengths are {{{found}}} (None: a scalar).")
+    return lengths[0]
