@@ -119,13 +119,16 @@ def _var_names():
             yield "".join(chars)
 
 
-def _format_param(value, indent: str = "        ") -> str:
+def _format_param(value, short: bool = False) -> str:
     if isinstance(value, IR):  # a branch or loop body: the program, indented under it
+        if short:
+            return f"<program: {len(value.eqns)} eqns>"
+        indent = "        "
         return "\n" + indent + format_ir(value).replace("\n", "\n" + indent)
     if isinstance(value, np.dtype):
         return str(value)
     if isinstance(value, tuple):
-        inner = ", ".join(_format_param(v) for v in value)
+        inner = ", ".join(_format_param(v, short) for v in value)
         return f"({inner},)" if len(value) == 1 else f"({inner})"
     if isinstance(value, slice):
         parts = ["" if p is None else str(p) for p in (value.start, value.stop, value.step)]
@@ -195,10 +198,7 @@ def _format_params(params: dict, width: int = 32) -> list[str]:
     """``key=value`` for each parameter, values cut to ``width`` characters."""
     out = []
     for key, value in sorted(params.items()):
-        if isinstance(value, IR):
-            out.append(f"{key}=<program: {len(value.eqns)} eqns>")
-            continue
-        text = _format_param(value)
+        text = _format_param(value, short=True)
         if len(text) > width:
             text = text[: width - 3] + "..."
         out.append(f"{key}={text}")
