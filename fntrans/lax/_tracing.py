@@ -156,6 +156,28 @@ def split_operands(args, first: int, second: int) -> tuple[list, list, list]:
     return list(args[:first]), list(args[first:n]), list(args[n:])
 
 
+def batched_carry(body, before: tuple, carry_b: tuple, after: tuple, size: int) -> tuple:
+    """Which loop carries are batched: those given batched, and those the body
+    makes batched (a fixed point), so batched from the start. ``before`` and
+    ``after`` say which of the body's other operands are batched."""
+    n = len(carry_b)
+    while True:
+        out_b = body.batched(before + carry_b + after, size)[1][:n]
+        grown = tuple(a or b for a, b in zip(carry_b, out_b))
+        if grown == carry_b:
+            return carry_b
+        carry_b = grown
+
+
+def broadcast_carry(carry, carry_b, dims, size) -> list:
+    """The initial carries, those batched (``carry_b``) but given unbatched
+    (``dims``) broadcast along a leading batch axis of ``size``."""
+    return [
+        broadcast_to(c, (size,) + tuple(c.shape)) if b and d is None else c
+        for c, b, d in zip(carry, carry_b, dims)
+    ]
+
+
 def inexact(avals) -> tuple:
     return tuple(is_inexact(a.dtype) for a in avals)
 

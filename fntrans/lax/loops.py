@@ -23,6 +23,8 @@ from fntrans.lax import _errors
 from fntrans.lax._carry import Carry, flat_body
 from fntrans.lax._tracing import (
     batch_leading,
+    batched_carry,
+    broadcast_carry,
     inexact,
     join_closures,
     split_operands,
@@ -30,7 +32,6 @@ from fntrans.lax._tracing import (
     trace,
 )
 from fntrans.lax.scan import scan
-from fntrans.primitives.broadcasting import broadcast_to
 from fntrans.primitives.elementwise import select
 from fntrans.primitives.shape import reshape
 from fntrans.tree import tree_leaves
@@ -97,12 +98,7 @@ def _while_batch(prim, vals, dims, *, cond, body, cond_nconsts, body_nconsts):
     )
     parts = split_operands(dims, cond_nconsts, body_nconsts)
     cond_b, const_b, carry_b = (tuple(d is not None for d in part) for part in parts)
-    while True:  # a carry the body batches is batched from the start
-        out_b = body.batched(const_b + carry_b, size)[1]
-        grown = tuple(a or b for a, b in zip(carry_b, out_b))
-        if grown == carry_b:
-            break
-        carry_b = grown
+    carry_b = batched_carry(body, const_b, carry_b, (), size)
     if cond.batched(cond_b + carry_b, size)[1][0]:
         # a predicate per example: step while any example runs, and keep the
         # carry of those that have finished
@@ -112,10 +108,7 @@ def _while_batch(prim, vals, dims, *, cond, body, cond_nconsts, body_nconsts):
     else:
         cond = cond.batched(cond_b + carry_b, size)[0]
         body = body.batched(const_b + carry_b, size, carry_b)[0]
-    carry = [
-        broadcast_to(c, (size,) + c.shape) if b and d is None else c
-        for c, b, d in zip(carry, carry_b, dims[cond_nconsts + body_nconsts :])
-    ]
+    carry = broadcast_carry(carry, carry_b, dims[cond_nconsts + body_nconsts :], size)
     outs = while_p.bind(
         *cond_consts,
         *body_consts,

@@ -21,6 +21,8 @@ from fntrans.lax._tracing import (
     Program,
     as_operand,
     batch_leading,
+    batched_carry,
+    broadcast_carry,
     inexact,
     split_operands,
     tangents_above_primals,
@@ -28,7 +30,6 @@ from fntrans.lax._tracing import (
     transpose_from_vjp,
     zeros_for,
 )
-from fntrans.primitives.broadcasting import broadcast_to
 from fntrans.primitives.elementwise import add
 from fntrans.primitives.shape import move_axis
 from fntrans.tree import tree_flatten, tree_unflatten
@@ -210,18 +211,10 @@ def _scan_batch(prim, vals, dims, *, body, n_consts, n_carry, length, reverse, u
     # the batch axis of xs goes second, so that each step's slice has it first
     xs = [x if d is None else move_axis(x, d, 1) for x, d in zip(xs, x_d)]
     const_b, carry_b, x_b = (tuple(d is not None for d in part) for part in (const_d, carry_d, x_d))
-    while True:  # a carry that a step batches is batched from the start
-        out_b = body.batched(const_b + carry_b + x_b, size)[1][:n_carry]
-        grown = tuple(a or b for a, b in zip(carry_b, out_b))
-        if grown == carry_b:
-            break
-        carry_b = grown
+    carry_b = batched_carry(body, const_b, carry_b, x_b, size)
     n_y = len(body.outvars) - n_carry
     program, out_b = body.batched(const_b + carry_b + x_b, size, carry_b + (False,) * n_y)
-    carry = [
-        broadcast_to(c, (size,) + tuple(c.shape)) if b and d is None else c
-        for c, b, d in zip(carry, carry_b, carry_d)
-    ]
+    carry = broadcast_carry(carry, carry_b, carry_d, size)
     outs = prim.bind(
         *consts,
         *carry,
