@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from fntrans.core.aval import aval_of
 from fntrans.core.interpreter import new_interpreter
+from fntrans.core.ir import IR, Var
 from fntrans.core.tracer import Tracer
 from fntrans.interpreters.ad_util import instantiate
 from fntrans.interpreters.batching import Batch, BatchTracer
@@ -39,6 +40,24 @@ def trace_closed(fun, avals, like=(), name: str = "closure") -> tuple:
     closes over (they were constants of the program)."""
     ir = trace_program(fun, avals, like, name)
     return ir, traced_constants_as_inputs(ir)
+
+
+def join_closed(traced) -> tuple[list, list]:
+    """Programs traced separately by ``trace_closed`` (pairs ``(ir, closures)``:
+    a function and its rules, branches, a loop's condition and body), each
+    taking the closures of all of them as its last inputs, in one order:
+    ``(irs, closures)``."""
+    closures = {}
+    for _, found in traced:
+        for c in found:
+            closures.setdefault(id(c), c)
+    irs = []
+    for ir, found in traced:
+        n_args = len(ir.invars) - len(found)
+        own = dict(zip((id(c) for c in found), ir.invars[n_args:]))
+        extra = [own.get(key) or Var(aval_of(c)) for key, c in closures.items()]
+        irs.append(IR(ir.invars[:n_args] + extra, ir.constvars, ir.consts, ir.eqns, ir.outvars))
+    return irs, list(closures.values())
 
 
 def traced_constants_as_inputs(ir) -> list:

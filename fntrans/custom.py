@@ -16,7 +16,14 @@ import numpy as np
 
 from fntrans import errors
 from fntrans._arguments import describe
-from fntrans._flat_transforms import jvp_flat, pull_back, trace_closed, trace_shapes, vmap_flat
+from fntrans._flat_transforms import (
+    join_closed,
+    jvp_flat,
+    pull_back,
+    trace_closed,
+    trace_shapes,
+    vmap_flat,
+)
 from fntrans.core import constants
 from fntrans.core.aval import aval_of, dtype_of, shape_of
 from fntrans.core.interpreter import current_stack, tracing
@@ -416,18 +423,15 @@ def _closure_converted(fun_flat, rule_flat, flat) -> tuple:
         )
     except errors.ConcretizationError:
         return fun_flat, rule_flat, []
-    closures = list({id(c): c for c in fun_closures + rule_closures}.values())
+    (fun_ir, rule_ir), closures = join_closed([(fun_ir, fun_closures), (rule_ir, rule_closures)])
     if not closures:
         return fun_flat, rule_flat, []
-    where = {id(c): i for i, c in enumerate(closures)}
-    fun_at = [where[id(c)] for c in fun_closures]
-    rule_at = [where[id(c)] for c in rule_closures]
 
     def fun(*values):
-        return eval_ir(fun_ir, *values[:n], *(values[n + i] for i in fun_at))
+        return eval_ir(fun_ir, *values)
 
     def rule(primals, tangents):
-        outs = eval_ir(rule_ir, *primals[:n], *tangents[:n], *(primals[n + i] for i in rule_at))
+        outs = eval_ir(rule_ir, *primals[:n], *tangents[:n], *primals[n:])
         return outs[: len(outs) // 2], outs[len(outs) // 2 :]
 
     fun.__name__, rule.__name__ = fun_flat.__name__, rule_flat.__name__
@@ -454,26 +458,22 @@ def _vjp_closure_converted(fun_flat, fwd_flat, bwd_flat, flat, structure) -> tup
         )
     except errors.ConcretizationError:
         return fun_flat, fwd_flat, bwd_flat, []
-    closures = list({id(c): c for c in fun_closures + fwd_closures + bwd_closures}.values())
+    (fun_ir, fwd_ir, bwd_ir), closures = join_closed(
+        [(fun_ir, fun_closures), (fwd_ir, fwd_closures), (bwd_ir, bwd_closures)]
+    )
     if not closures:
         return fun_flat, fwd_flat, bwd_flat, []
-    where = {id(c): i for i, c in enumerate(closures)}
-    at = {
-        name: [where[id(c)] for c in found]
-        for name, found in (("fun", fun_closures), ("fwd", fwd_closures), ("bwd", bwd_closures))
-    }
     k = len(closures)
 
     def fun(*values):
-        return eval_ir(fun_ir, *values[:n], *(values[n + i] for i in at["fun"]))
+        return eval_ir(fun_ir, *values)
 
     def fwd(*values):
-        outs = eval_ir(fwd_ir, *values[:n], *(values[n + i] for i in at["fwd"]))
-        return [*outs, *values[n:]]  # the closures, for bwd
+        return [*eval_ir(fwd_ir, *values), *values[n:]]  # the closures, for bwd
 
     def bwd(residuals, cts):
         res, closed = residuals[: len(residuals) - k], residuals[len(residuals) - k :]
-        return eval_ir(bwd_ir, *res, *cts, *(closed[i] for i in at["bwd"])) + [None] * k
+        return eval_ir(bwd_ir, *res, *cts, *closed) + [None] * k
 
     fun.__name__, fwd.__name__, bwd.__name__ = (
         fun_flat.__name__,

@@ -18,9 +18,9 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from fntrans._flat_transforms import jvp_outputs, pull_back, trace_closed
+from fntrans._flat_transforms import join_closed, jvp_outputs, pull_back, trace_closed
 from fntrans.core import constants
-from fntrans.core.aval import ShapedArray, aval_of, dtype_of, is_inexact, shape_of
+from fntrans.core.aval import ShapedArray, dtype_of, is_inexact, shape_of
 from fntrans.core.interpreter import new_interpreter
 from fntrans.core.ir import IR, Var, eval_ir
 from fntrans.core.primitive import Undefined
@@ -125,20 +125,8 @@ def join_closures(traced: Sequence[tuple[Program, list]]) -> tuple[list, list]:
     """Programs traced separately (branches, or a loop's condition and body),
     each given the closures of all of them as its last inputs, in one order:
     ``(programs, closures)``."""
-    closures = {}
-    for _, found in traced:
-        for c in found:
-            closures.setdefault(id(c), c)
-    programs = []
-    for program, found in traced:
-        own = dict(zip((id(c) for c in found), program.invars[len(program.invars) - len(found) :]))
-        n_args = len(program.invars) - len(found)
-        extra = [own.get(key) or Var(aval_of(c)) for key, c in closures.items()]
-        invars = program.invars[:n_args] + extra
-        programs.append(
-            Program(IR(invars, program.constvars, program.consts, program.eqns, program.outvars))
-        )
-    return programs, list(closures.values())
+    irs, closures = join_closed(traced)
+    return [Program(ir) for ir in irs], closures
 
 
 def as_operand(x):
