@@ -26,6 +26,7 @@ from fntrans.numpy._indexing import diagonal
 from fntrans.numpy._joining import concatenate
 from fntrans.numpy._shape import expand_dims, moveaxis, ndim, ravel
 from fntrans.numpy._util import (
+    _first_array,
     asarray,
     assignable,
     copied,
@@ -161,14 +162,6 @@ def _ramp(num: int, rank: int, dtype, like):
     return constants.arange(num, dtype, like=like).reshape((-1,) + (1,) * rank)
 
 
-def _module_of_endpoints(*values):
-    """The backend of the first array among ``values``, else the current one."""
-    for v in values:
-        if known_module(v) is not None:
-            return known_module(v)
-    return module_for(None)
-
-
 def _with_last(y, stop):
     """``y`` with its last entry along the first axis replaced by ``stop``."""
     last = bc.broadcast_to(stop, y.shape[1:])
@@ -187,7 +180,7 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
     np.float64(2.5)
     """
     if not holds_tracer(start) and not holds_tracer(stop):
-        module = _module_of_endpoints(start, stop)
+        module = module_for(_first_array((start, stop)))
         if module is np:
             return np.linspace(start, stop, num, endpoint, retstep, dtype, axis, device=device)
         return module.linspace(start, stop, num, endpoint, retstep, dtype, axis)
@@ -225,7 +218,7 @@ def logspace(start, stop, num=50, endpoint=True, base=10.0, dtype=None, axis=0):
     array([  1.,  10., 100.])
     """
     if not holds_tracer(start) and not holds_tracer(stop) and not holds_tracer(base):
-        module = _module_of_endpoints(start, stop, base)
+        module = module_for(_first_array((start, stop, base)))
         return module.logspace(start, stop, num, endpoint, base, dtype, axis)
     if not isinstance(base, (float, int)) and ndim(base):
         # an array base broadcasts with the endpoints, before the new axis
@@ -249,7 +242,7 @@ def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
     array([   1.,   10.,  100., 1000.])
     """
     if not holds_tracer(start) and not holds_tracer(stop):
-        module = _module_of_endpoints(start, stop)
+        module = module_for(_first_array((start, stop)))
         return module.geomspace(start, stop, num, endpoint, dtype, axis)
     num = operator.index(num)
     start, stop = asarray(start), asarray(stop)
