@@ -51,6 +51,18 @@ class Eqn:
         self.outvars = outvars
         self.params = params
 
+    def renamed(self, rename: dict) -> Eqn:
+        """This equation reading its inputs through ``rename`` (variable ->
+        variable or literal); itself where none of them is renamed."""
+        if rename and any(type(v) is Var and v in rename for v in self.invars):
+            return Eqn(self.prim, renamed(self.invars, rename), self.outvars, self.params)
+        return self
+
+
+def renamed(atoms, rename: dict) -> list:
+    """Variables and literals ``atoms``, each variable through ``rename``."""
+    return [rename.get(v, v) if type(v) is Var else v for v in atoms]
+
 
 class IR:
     """A program: ``outvars = eqns(invars)``, with ``constvars`` bound to ``consts``.

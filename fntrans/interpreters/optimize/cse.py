@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fntrans.core.ir import IR, Eqn, Literal
+from fntrans.core.ir import IR, Eqn, Literal, renamed
 from fntrans.primitives.elementwise import add_p, mul_p
 
 # primitives whose two operands can be swapped (x * y is y * x)
@@ -64,12 +64,11 @@ def eliminate_common_subexpressions(ir: IR) -> IR:
             if first is not None:
                 rename.update(zip(eqn.outvars, first.outvars))
                 continue
-        if any(type(v) is not Literal and v in rename for v in eqn.invars):
-            eqn = Eqn(eqn.prim, [rename.get(v, v) for v in eqn.invars], eqn.outvars, eqn.params)
+        eqn = eqn.renamed(rename)
         if key is not None:
             seen[key] = eqn
         eqns.append(eqn)
     if not rename:
         return ir
-    outvars = [v if type(v) is Literal else rename.get(v, v) for v in ir.outvars]
+    outvars = renamed(ir.outvars, rename)
     return IR(ir.invars, ir.constvars, ir.consts, eqns, outvars, ir.in_names, ir.out_names)

@@ -13,7 +13,7 @@ call, for work that is a view or a fill.
 from __future__ import annotations
 
 from fntrans.core.aval import ShapedArray, aval_of
-from fntrans.core.ir import IR, Eqn, Literal, Var
+from fntrans.core.ir import IR, Eqn, Literal, renamed
 from fntrans.core.primitive import Primitive
 from fntrans.core.tracer import Tracer
 
@@ -40,6 +40,7 @@ def fold_constants(ir: IR) -> IR:
     >>> import fntrans as ft, fntrans.numpy as fnp
     >>> from fntrans.primitives.elementwise import mul_p
     >>> from fntrans.primitives.math_functions import sin_p
+    >>> from fntrans.core.ir import Var
     >>> ir = ft.make_jaxpr(lambda x: x * 2.0)(1.0)
     >>> a, two = ir.eqns[0].invars
     >>> s = Var(ShapedArray((), np.float64, weak_type=True))
@@ -51,13 +52,11 @@ def fold_constants(ir: IR) -> IR:
       in (a,) }
     """
     known = dict(zip(ir.constvars, ir.consts))
-    renamed = {}  # results folded into literals
+    rename = {}  # results folded into literals
     constvars, consts = list(ir.constvars), list(ir.consts)
     eqns = []
     for eqn in ir.eqns:
-        if renamed and any(type(v) is Var and v in renamed for v in eqn.invars):
-            invars = [renamed.get(v, v) if type(v) is Var else v for v in eqn.invars]
-            eqn = Eqn(eqn.prim, invars, eqn.outvars, eqn.params)
+        eqn = eqn.renamed(rename)
         values = _computed(eqn, known)
         if values is None:
             eqns.append(eqn)
@@ -65,14 +64,14 @@ def fold_constants(ir: IR) -> IR:
         for var, value in zip(eqn.outvars, values):
             literal = _as_literal(var.aval, value)
             if literal is not None:
-                renamed[var] = literal
+                rename[var] = literal
             else:
                 known[var] = value
                 constvars.append(var)
                 consts.append(value)
     if len(eqns) == len(ir.eqns):
         return ir
-    outvars = [renamed.get(v, v) if type(v) is Var else v for v in ir.outvars]
+    outvars = renamed(ir.outvars, rename)
     return IR(ir.invars, constvars, consts, eqns, outvars, ir.in_names, ir.out_names)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from fntrans.core.ir import IR, Eqn, Literal, Var
+from fntrans.core.ir import IR, Eqn, Literal, Var, renamed
 
 
 def inline_calls(ir: IR, calls: dict[object, Callable]) -> IR:
@@ -28,17 +28,12 @@ def inline_calls(ir: IR, calls: dict[object, Callable]) -> IR:
     eqns = []
     rename = {}
 
-    def read(v):
-        return v if type(v) is Literal else rename.get(v, v)
-
     for eqn in ir.eqns:
         if eqn.prim not in calls:
-            if any(type(v) is not Literal and v in rename for v in eqn.invars):
-                eqn = Eqn(eqn.prim, [read(v) for v in eqn.invars], eqn.outvars, eqn.params)
-            eqns.append(eqn)
+            eqns.append(eqn.renamed(rename))
             continue
         callee = inline_calls(calls[eqn.prim](eqn.params), calls)
-        inner = dict(zip(callee.invars, (read(v) for v in eqn.invars)))
+        inner = dict(zip(callee.invars, renamed(eqn.invars, rename)))
         for var, value in zip(callee.constvars, callee.consts):
             inner[var] = fresh = Var(var.aval)
             constvars.append(fresh)
@@ -50,5 +45,5 @@ def inline_calls(ir: IR, calls: dict[object, Callable]) -> IR:
             eqns.append(Eqn(callee_eqn.prim, invars, outvars, callee_eqn.params))
         for out, result in zip(eqn.outvars, callee.outvars):
             rename[out] = result if type(result) is Literal else inner[result]
-    outvars = [read(v) for v in ir.outvars]
+    outvars = renamed(ir.outvars, rename)
     return IR(ir.invars, constvars, consts, eqns, outvars, ir.in_names, ir.out_names)

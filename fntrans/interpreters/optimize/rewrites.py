@@ -56,7 +56,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from fntrans.core.ir import IR, Eqn, Literal, Var
+from fntrans.core.ir import IR, Eqn, Literal, Var, renamed
 from fntrans.core.primitive import Primitive
 from fntrans.core.tracer import Tracer
 from fntrans.primitives._util import elementwise_batch
@@ -284,19 +284,17 @@ def rewrite(ir: IR) -> IR:
       in (x,) }
     """
     site = Site(ir)
-    renamed = {}
+    rename = {}
     for eqn in ir.eqns:
-        if renamed and any(type(v) is Var and v in renamed for v in eqn.invars):
-            invars = [renamed.get(v, v) if type(v) is Var else v for v in eqn.invars]
-            eqn = Eqn(eqn.prim, invars, eqn.outvars, eqn.params)
+        eqn = eqn.renamed(rename)
         replacement = site.simplify(eqn)
         if replacement is None:
             site.keep(eqn)
         else:
-            renamed[eqn.outvars[0]] = replacement
+            rename[eqn.outvars[0]] = replacement
     if not site.changed:
         return ir
-    outvars = [renamed.get(v, v) if type(v) is Var else v for v in ir.outvars]
+    outvars = renamed(ir.outvars, rename)
     return IR(ir.invars, ir.constvars, ir.consts, site.eqns, outvars, ir.in_names, ir.out_names)
 
 
