@@ -25,13 +25,13 @@ from fntrans._arguments import (
     split_aux,
 )
 from fntrans._arguments import float0 as float0  # the derivative of an integer input
-from fntrans._flat_transforms import jvp_outputs
 from fntrans.core import constants
 from fntrans.core.attribution import warnings_at_user_lines
 from fntrans.core.aval import aval_of, dtype_of, shape_of
 from fntrans.core.interpreter import new_interpreter
 from fntrans.core.ir import IR
 from fntrans.core.tracer import Tracer
+from fntrans.interpreters.flat import jvp_outputs
 from fntrans.interpreters.jvp import JVP, JVPTracer
 from fntrans.interpreters.reverse import Tape
 from fntrans.interpreters.staging import Staging, input_names, output_names

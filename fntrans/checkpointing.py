@@ -8,17 +8,17 @@ from collections.abc import Callable
 
 import numpy as np
 
-from fntrans._flat_transforms import (
+from fntrans.core.interpreter import new_interpreter, tracing
+from fntrans.core.primitive import Primitive
+from fntrans.core.tracer import Tracer, new_handle
+from fntrans.interpreters.batching import Batch
+from fntrans.interpreters.flat import (
     jvp_flat,
     pull_back,
     trace_shapes,
     traced_constants_as_inputs,
     vmap_flat,
 )
-from fntrans.core.interpreter import new_interpreter, tracing
-from fntrans.core.primitive import Primitive
-from fntrans.core.tracer import Tracer, new_handle
-from fntrans.interpreters.batching import Batch
 from fntrans.interpreters.reverse import Tape
 from fntrans.tree import tree_flatten, tree_unflatten
 

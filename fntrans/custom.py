@@ -16,14 +16,6 @@ import numpy as np
 
 from fntrans import errors
 from fntrans._arguments import describe
-from fntrans._flat_transforms import (
-    join_closed,
-    jvp_flat,
-    pull_back,
-    trace_closed,
-    trace_shapes,
-    vmap_flat,
-)
 from fntrans.core import constants
 from fntrans.core.aval import aval_of, dtype_of, shape_of
 from fntrans.core.interpreter import current_stack, tracing
@@ -31,6 +23,14 @@ from fntrans.core.ir import eval_ir
 from fntrans.core.primitive import Primitive
 from fntrans.core.tracer import Tracer
 from fntrans.interpreters.ad_util import checked_like, instantiate
+from fntrans.interpreters.flat import (
+    join_closed,
+    jvp_flat,
+    pull_back,
+    trace_closed,
+    trace_shapes,
+    vmap_flat,
+)
 from fntrans.primitives.broadcasting import reduce_sum
 from fntrans.primitives.elementwise import convert_element_type
 from fntrans.tree import tree_flatten, tree_unflatten

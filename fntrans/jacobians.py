@@ -16,11 +16,11 @@ from fntrans._arguments import (
     float0,
     float0_zeros,
 )
-from fntrans._flat_transforms import jvp_outputs
 from fntrans.api import _flat_grad, _jvp, _vjp
 from fntrans.core import constants
 from fntrans.core.aval import dtype_of
 from fntrans.core.interpreter import new_interpreter
+from fntrans.interpreters.flat import jvp_outputs
 from fntrans.interpreters.jvp import JVP, JVPTracer
 from fntrans.primitives.joining import split
 from fntrans.primitives.shape import reshape

@@ -19,13 +19,13 @@ import numpy as np
 import optree
 
 from fntrans import backend
-from fntrans._flat_transforms import jvp_flat, pull_back, trace_program, vmap_flat
 from fntrans.core.aval import aval_of
 from fntrans.core.config import config
 from fntrans.core.ir import IR, eval_ir, format_ir
 from fntrans.core.primitive import Primitive
 from fntrans.core.tracer import Tracer
 from fntrans.interpreters.codegen import generate
+from fntrans.interpreters.flat import jvp_flat, pull_back, trace_program, vmap_flat
 from fntrans.interpreters.fusion import fuse
 from fntrans.interpreters.optimize import optimize, plan_memory
 from fntrans.interpreters.staging import input_names, output_names

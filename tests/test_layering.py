@@ -21,7 +21,7 @@ LAYERS = [
     ["fntrans.core"],
     ["fntrans.primitives"],
     ["fntrans.interpreters", "fntrans.tree", "fntrans.numpy"],
-    ["fntrans._flat_transforms", "fntrans._arguments"],
+    ["fntrans._arguments"],
     [
         "fntrans.api",
         "fntrans.vectorize",

@@ -18,7 +18,6 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from fntrans._flat_transforms import join_closed, jvp_outputs, pull_back, trace_closed
 from fntrans.core import constants
 from fntrans.core.aval import ShapedArray, dtype_of, is_inexact, shape_of
 from fntrans.core.interpreter import new_interpreter
@@ -28,6 +27,7 @@ from fntrans.core.tracer import Tracer
 from fntrans.interpreters.ad_util import instantiate
 from fntrans.interpreters.batching import Batch, BatchTracer
 from fntrans.interpreters.codegen import generate
+from fntrans.interpreters.flat import join_closed, jvp_outputs, pull_back, trace_closed
 from fntrans.interpreters.jvp import JVP, JVPTracer
 from fntrans.primitives.broadcasting import broadcast_to
 from fntrans.primitives.elementwise import convert_element_type

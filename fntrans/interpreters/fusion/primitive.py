@@ -5,21 +5,21 @@ maybe closed by ``reduce_sum``) and its ``kernels`` (compiled on first use).
 Its derivative and batching rules evaluate the program under the transform:
 the transform sees the group's equations one by one, and a program derived
 from them (a gradient, a batched version) is fused again when ``jit``
-compiles it. The rules push the interpreters of this layer directly (the
-transforms' flat helpers live a layer above).
+compiles it.
 """
 
 from __future__ import annotations
+
+import functools
 
 import numpy as np
 
 from fntrans.core.interpreter import new_interpreter
 from fntrans.core.ir import IR, Literal, eval_ir
 from fntrans.core.primitive import Primitive
-from fntrans.interpreters.batching import Batch, BatchTracer
+from fntrans.interpreters.flat import pull_back, vmap_flat
 from fntrans.interpreters.fusion import cupy_kernels, numba_kernels
 from fntrans.interpreters.jvp import JVP, JVPTracer
-from fntrans.interpreters.reverse import Tape
 
 
 class Kernels:
@@ -83,20 +83,11 @@ def _jvp(primals, tangents, *, program, kernels):
 
 
 def _vjp(cts, ans, *args, needs, program, kernels):
-    with new_interpreter(Tape("fused"), args) as tape:
-        inputs = [tape.new_input(a) if need else a for a, need in zip(args, needs)]
-        outs = eval_ir(program, *inputs)
-    out_nodes = [o.node if tape.is_own(o) else None for o in outs]
-    acc = tape.backward(out_nodes, list(cts), keep=False)
-    return tuple(acc.get(x.node) if need else None for x, need in zip(inputs, needs))
+    return pull_back(functools.partial(eval_ir, program), args, needs, cts)
 
 
 def _batch(prim, vals, dims, *, program, kernels):
-    size = next(v.shape[d] for v, d in zip(vals, dims) if d is not None)
-    with new_interpreter(Batch(size), vals) as interp:
-        inputs = [v if d is None else BatchTracer(interp, v, d) for v, d in zip(vals, dims)]
-        outs = eval_ir(program, *inputs)
-        outs = tuple(interp.unbatch(o, 0) for o in outs)
+    outs = vmap_flat(functools.partial(eval_ir, program), dims)(*vals)
     return outs, (0,) * len(outs)
 
 

@@ -1,5 +1,6 @@
 """The transforms on flat lists of arrays, for rules that run a transform on a
-function (the rules of custom_jvp, custom_vjp and checkpoint calls).
+function or program (the rules of custom_jvp, custom_vjp, checkpoint, lax's
+loops and branches, jit's calls and fused kernels).
 
 No pytrees and no argument checks: the callers pass what the rules were given.
 """
