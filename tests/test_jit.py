@@ -541,3 +541,12 @@ def test_scipys_one_argument_ufuncs_are_called_directly_and_keep_dtypes():
     assert out.dtype == np.float32
     np.testing.assert_allclose(out, fsp.xlogy(2.0, fsp.erf(x) + fsp.expit(x)), rtol=1e-6)
     assert ft.jit(fsp.expit)(0.5) == fsp.expit(0.5)  # a Python number passed in
+
+
+def test_a_jitted_scalar_function_closing_over_a_differentiated_value():
+    # the Python-float path called float() on the traced constant and raised
+    def loss(w):
+        return ft.jit(lambda x: fnp.sin(x * w))(1.0)
+
+    assert ft.grad(loss)(2.0) == pytest.approx(np.cos(2.0), rel=1e-15)
+    assert ft.grad(lambda w: ft.jit(lambda x: x * w)(1.0))(2.0) == 1.0

@@ -21,6 +21,7 @@ import numpy as np
 from fntrans.core.config import config
 from fntrans.core.ir import IR, Literal
 from fntrans.core.primitive import plain_ufunc
+from fntrans.core.tracer import Tracer
 
 _counter = itertools.count()
 _INLINE = (bool, int, str, type(None))
@@ -196,6 +197,8 @@ def _scalar_body(ir: IR, writer: _Writer) -> list[str] | None:
     variables = [*ir.invars, *ir.constvars, *(v for e in ir.eqns for v in e.outvars)]
     if not ir.eqns or not all(_is_float64_scalar(v.aval) for v in variables):
         return None
+    if any(isinstance(c, Tracer) for c in ir.consts):
+        return None  # a value a jitted function closes over, traced by a transform outside
     for eqn in ir.eqns:
         ufunc = plain_ufunc(eqn)
         if ufunc is None:
